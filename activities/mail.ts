@@ -1,0 +1,36 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { SendMailOptions } from 'nodemailer';
+import { stableId } from '../src/delivery/ledger';
+import type { Customer, Person } from '../src/journeys/customer';
+import type { ActivityDeps } from './deps';
+
+/** Failure type of an email the receiving side refused for good; retrying cannot fix it. */
+export const EMAIL_REJECTED = 'EmailRejected';
+
+/**
+ * Sends one message with a Message-ID derived from the idempotency key, so a duplicate that slips
+ * through a crash is recognisable downstream. SMTP 5xx and malformed addresses fail for good;
+ * everything else (connection refused, 4xx) is thrown as is for Temporal to retry.
+ */
+export async function sendMail(deps: ActivityDeps, key: string, message: Omit<SendMailOptions, 'from' | 'messageId'>) {
+  const messageId = `<${stableId(key)}@journeys.local>`;
+  try {
+    await deps.mailer.sendMail({ ...message, from: deps.mailFrom, messageId, headers: { 'X-Journey-Key': key } });
+  } catch (err) {
+    const { responseCode, code, message: reason } = err as { responseCode?: number; code?: string; message: string };
+    if ((responseCode !== undefined && responseCode >= 500) || code === 'EENVELOPE') {
+      throw ApplicationFailure.create({ type: EMAIL_REJECTED, message: `email refused: ${reason}`, nonRetryable: true });
+    }
+    throw err;
+  }
+  return messageId;
+}
+
+/** The variables every template can use. */
+export function templateVariables(customer: Customer, owner: Person, extra: object = {}) {
+  return { customer, contact: customer.contact, owner, ...extra };
+}
+
+export function address(person: Person): string {
+  return `"${person.name.replace(/"/g, "'")}" <${person.email}>`;
+}

@@ -1,0 +1,32 @@
+import { stableId } from '../src/delivery/ledger';
+import type { Person } from '../src/journeys/customer';
+import type { ActivityDeps, TouchpointInput } from './deps';
+import { address, sendMail, templateVariables } from './mail';
+
+export interface OwnerTaskInput extends TouchpointInput {
+  title: string;
+  dueAt: string;
+}
+
+export interface CreatedTask {
+  taskId: string;
+  title: string;
+  owner: Person;
+  dueAt: string;
+}
+
+/** Creates a task for the person who owns the moment and emails it to them. */
+export async function createOwnerTask(deps: ActivityDeps, input: OwnerTaskInput): Promise<CreatedTask> {
+  return deps.ledger.once(input.key, async () => {
+    const { customer, owner } = input;
+    const task: CreatedTask = {
+      taskId: `task-${stableId(input.key).slice(0, 16)}`,
+      title: input.title,
+      owner,
+      dueAt: input.dueAt,
+    };
+    const email = deps.templates.render('owner-task', templateVariables(customer, owner, { task }));
+    await sendMail(deps, input.key, { to: address(owner), ...email });
+    return task;
+  });
+}

@@ -1,0 +1,11 @@
+/** Unit, workflow (time-skipping) and integration tests; TypeScript through swc, type-checked by `tsc` apart. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  testTimeout: 120_000,
+};

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import express, { type Request } from 'express';
+import { z } from 'zod';
+import { PROJECT_ROOT } from '../config';
+import { customerIdSchema, purchaseSchema } from '../journeys/customer';
+import { productEventSchema } from '../journeys/events';
+import type { JourneyService } from '../journeys/service';
+import type { Logger } from '../logger';
+import type { Mailbox } from '../mail/mailbox';
+import { errorHandler, notFound } from './errors';
+
+export interface AppDeps {
+  journeys: JourneyService;
+  /** The local mail catcher's folder; absent when the engine sends through a real SMTP relay. */
+  mailbox?: Mailbox;
+  log: Logger;
+}
+
+const customerParams = z.object({ customerId: customerIdSchema });
+const journeyFilter = z.object({
+  stage: z.string().min(1).optional(),
+  segment: z.string().min(1).optional(),
+  owner: z.string().min(1).optional(),
+  atRisk: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+});
+
+/** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
+export function createApp({ journeys, mailbox, log }: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '100kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.post('/v1/purchases', async (req, res) => {
+    const started = await journeys.startJourney(purchaseSchema.parse(req.body));
+    res.status(started.created ? 201 : 200).json(started);
+  });
+
+  app.post('/v1/customers/:customerId/events', async (req: Request<{ customerId: string }>, res) => {
+    const { customerId } = customerParams.parse(req.params);
+    const delivered = await journeys.deliverEvent(customerId, productEventSchema.parse(req.body));
+    res.status(202).json(delivered);
+  });
+
+  app.get('/v1/customers/:customerId/journey', async (req: Request<{ customerId: string }>, res) => {
+    const { customerId } = customerParams.parse(req.params);
+    res.json(await journeys.journeyState(customerId));
+  });
+
+  app.get('/v1/journeys', async (req, res) => {
+    res.json({ journeys: await journeys.listJourneys(journeyFilter.parse(req.query)) });
+  });
+
+  if (mailbox) {
+    app.get('/v1/mail', async (req, res) => {
+      const { to } = z.object({ to: z.email().optional() }).parse(req.query);
+      res.json({ mail: await mailbox.list({ to }) });
+    });
+    app.get('/v1/mail/:id.eml', async (req: Request<{ id: string }>, res) => {
+      const raw = await mailbox.raw(req.params.id);
+      if (!raw) throw notFound(`no caught mail "${req.params.id}"`);
+      res.type('message/rfc822').send(raw);
+    });
+  }
+
+  app.use('/', express.static(path.join(PROJECT_ROOT, 'src', 'api', 'console')));
+  app.use((req, _res, next) => next(notFound(`no route ${req.method} ${req.path}`)));
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { ErrorRequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { formatPath } from '../maps/catalog';
+
+/** An error with an HTTP status that the error handler answers as is. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (message: string) => new HttpError(404, message);
+export const conflict = (message: string, details: Record<string, unknown> = {}) => new HttpError(409, message, details);
+/** A 400 for one field, shaped like a validation error so clients handle one form. */
+export const invalidField = (field: string, message: string) =>
+  new HttpError(400, 'invalid request', { issues: [{ field, message }] });
+
+/** The one place errors become HTTP answers: 400 names each bad field, 404/409 say what, 500 says little. */
+export function errorHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    if (err instanceof ZodError) {
+      res.status(400).json({
+        error: 'invalid request',
+        issues: err.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message })),
+      });
+      return;
+    }
+    if (err instanceof HttpError) {
+      res.status(err.status).json({ error: err.message, ...err.details });
+      return;
+    }
+    const bodyError = err as { type?: string; status?: number; message?: string };
+    if (bodyError.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'invalid request', issues: [{ field: '(body)', message: 'is not valid JSON' }] });
+      return;
+    }
+    if (bodyError.status && bodyError.status >= 400 && bodyError.status < 500) {
+      res.status(bodyError.status).json({ error: bodyError.message ?? 'bad request' });
+      return;
+    }
+    log.error({ err }, 'request failed');
+    res.status(500).json({ error: 'internal error' });
+  };
+}

@@ -1,0 +1,27 @@
+import { loadConfig, runMain } from '../config';
+import { JourneyService } from '../journeys/service';
+import { EmailTemplates } from '../delivery/templates';
+import { createLogger } from '../logger';
+import { Mailbox } from '../mail/mailbox';
+import { MapCatalog } from '../maps/catalog';
+import { connectClient } from '../temporal/client';
+import { createApp } from './app';
+
+/** The API process: purchases, product events and journey state over HTTP, and the console. */
+runMain(async () => {
+  const config = loadConfig();
+  const log = createLogger('api', config.LOG_LEVEL);
+  const catalog = MapCatalog.load(config.MAPS_DIR, EmailTemplates.load(config.TEMPLATES_DIR));
+  const client = await connectClient(config);
+  const journeys = new JourneyService(client, catalog, config.TEMPORAL_TASK_QUEUE);
+  const mailbox = config.MAIL_CATCHER_DIR ? new Mailbox(config.MAIL_CATCHER_DIR) : undefined;
+  const server = createApp({ journeys, mailbox, log }).listen(config.API_PORT, config.API_HOST, () => {
+    log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
+  });
+  const stop = () => {
+    log.info('API stopping');
+    server.close(() => void client.connection.close().finally(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+});

@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The repository root (where package.json is), from src/ or from the compiled dist/src/. */
+export const PROJECT_ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+})();
+
+const port = z.coerce.number().int().min(0).max(65535);
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+const folder = z.string().min(1).transform((dir) => path.resolve(PROJECT_ROOT, dir));
+
+const envSchema = z.object({
+  /** Unset: the local stack starts its own Temporal dev server at 127.0.0.1:TEMPORAL_PORT. */
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('customer-journeys'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** A Temporal CLI to use instead of the one on PATH or the project's own. */
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  /** Unset: the local stack starts its mail catcher and points the engine at it. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  MAIL_CATCHER_PORT: port.default(1025),
+  MAIL_FROM: z.string().min(3).default('Customer Success <success@journeys.local>'),
+  /** Set by the local stack: the API lists the mail caught there. */
+  MAIL_CATCHER_DIR: folder.optional(),
+  DATA_DIR: folder.default(path.join(PROJECT_ROOT, '.data')),
+  MAPS_DIR: folder.default(path.join(PROJECT_ROOT, 'maps')),
+  TEMPLATES_DIR: folder.default(path.join(PROJECT_ROOT, 'templates', 'emails')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type Config = z.infer<typeof envSchema> & {
+  /** Where Temporal is: TEMPORAL_ADDRESS, or the local dev server. */
+  temporalAddress: string;
+  smtpUrl: string;
+};
+
+/** A configuration mistake: the message names every variable that is wrong and why. */
+export class ConfigError extends Error {}
+
+/** Parses the environment once at start; a mistake stops the process before it does anything. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as in most shells' `VAR= command`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  return {
+    ...config,
+    temporalAddress: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`,
+    smtpUrl: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_CATCHER_PORT}`,
+  };
+}
+
+/** Runs a process's main function: configuration mistakes print their message and exit 1, without a stack. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });
+}

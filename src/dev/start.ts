@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { loadConfig, runMain } from '../config';
+import { startMailCatcher, type MailCatcher } from '../mail/catcher';
+import { ensureTemporalCli } from '../temporal/binaries';
+import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
+
+/**
+ * `npm start`: the whole engine on this machine. A Temporal dev server on SQLite in the data folder
+ * (unless TEMPORAL_ADDRESS names another), a mail catcher (unless SMTP_URL names a relay), the worker
+ * and the API as child processes. Ctrl-C stops them all; the next start resumes every journey.
+ */
+runMain(async () => {
+  const config = loadConfig();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  let devServer: DevServer | undefined;
+  let catcher: MailCatcher | undefined;
+  const children: ChildProcess[] = [];
+  let stopping = false;
+
+  async function stopAll(code: number) {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping the journey engine...');
+    await Promise.all(children.map((child) => stopChild(child)));
+    await catcher?.close();
+    await devServer?.stop();
+    console.log('Stopped. Journeys resume where they were at the next `npm start`.');
+    process.exit(code);
+  }
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  if (!config.TEMPORAL_ADDRESS) {
+    const cli = ensureTemporalCli(process.env);
+    devServer = await startTemporalDevServer({
+      cli,
+      dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+      output: (line) => console.log(`[temporal] ${line}`),
+    });
+    env.TEMPORAL_ADDRESS = devServer.address;
+  }
+  if (!config.SMTP_URL) {
+    const dir = path.join(config.DATA_DIR, 'mail');
+    catcher = await startMailCatcher({
+      dir,
+      port: config.MAIL_CATCHER_PORT,
+      onMail: (mail) => console.log(`[mail] to ${mail.to.join(', ')}: ${mail.subject}`),
+    });
+    env.SMTP_URL = `smtp://127.0.0.1:${catcher.port}`;
+    env.MAIL_CATCHER_DIR = dir;
+  }
+
+  for (const name of ['worker', 'api']) {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', name, 'main.js')], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('exit', (code) => {
+      if (stopping) return;
+      console.error(`The ${name} exited (code ${code}); stopping everything.`);
+      void stopAll(1);
+    });
+    children.push(child);
+  }
+  const apiUrl = `http://localhost:${config.API_PORT}`;
+  await waitForHttp(`${apiUrl}/healthz`, 60_000);
+
+  console.log(`
+The customer journey engine is running.
+  API and console   ${apiUrl}            (GET /healthz, POST /v1/purchases, ...)
+  Temporal UI       ${devServer?.uiUrl ?? '(your Temporal server)'}
+  Temporal gRPC     ${env.TEMPORAL_ADDRESS}
+  Mail catcher      ${catcher ? `smtp://127.0.0.1:${catcher.port}, messages in ${env.MAIL_CATCHER_DIR} and at ${apiUrl}/v1/mail` : env.SMTP_URL}
+Press Ctrl-C to stop.`);
+});
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(killer);
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}

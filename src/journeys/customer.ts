@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A calendar date (2026-11-24) or an instant (2026-11-24T09:30:00Z), kept as an ISO instant. */
+export const isoInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: 'must be an ISO date (2026-11-24) or date-time with offset (2026-11-24T09:30:00Z)',
+}).transform((value) => new Date(value).toISOString());
+
+export const personSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  email: z.email(),
+});
+
+export const customerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, dashes or underscores');
+
+/** The customer as the purchase describes them; the journey carries it in its input. */
+export const customerSchema = z
+  .strictObject({
+    customerId: customerIdSchema,
+    company: z.string().trim().min(1).max(200),
+    contact: personSchema,
+    plan: z.string().trim().min(1).max(100),
+    segment: z.string().trim().min(1).max(100),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
+    purchaseDate: isoInstant,
+    renewalDate: isoInstant,
+    /** The people holding each owner role for this customer; the team's defaults fill the rest. */
+    owners: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name'), personSchema).default({}),
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  })
+  .refine((c) => c.renewalDate > c.purchaseDate, {
+    path: ['renewalDate'],
+    message: 'must be after purchaseDate',
+  });
+
+export type Person = z.infer<typeof personSchema>;
+export type Customer = z.infer<typeof customerSchema>;
+
+/** POST /v1/purchases: the customer, and optionally the map to run instead of the segment's map. */
+export const purchaseSchema = customerSchema.and(z.object({ mapId: z.string().min(1).optional() }));
+export type Purchase = z.infer<typeof purchaseSchema>;

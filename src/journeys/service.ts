@@ -1,0 +1,150 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
+import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
+import {
+  customerIdKey,
+  customerSegmentKey,
+  journeyAtRiskKey,
+  journeyMapKey,
+  journeyOwnersKey,
+  journeyStageKey,
+  journeyTermKey,
+} from '../../workflows/search-attributes';
+import { conflict, invalidField, notFound } from '../api/errors';
+import type { MapCatalog } from '../maps/catalog';
+import type { Purchase } from './customer';
+import type { ProductEventInput } from './events';
+
+export const journeyWorkflowId = (customerId: string) => `journey-${customerId}`;
+
+export interface StartedJourney {
+  workflowId: string;
+  /** False when the customer already had a journey: the purchase was delivered before. */
+  created: boolean;
+  map: { id: string; version: number };
+}
+
+export interface JourneySummary {
+  customerId: string;
+  workflowId: string;
+  status: string;
+  stage?: string;
+  segment?: string;
+  atRisk?: boolean;
+  term?: number;
+  map?: string;
+  owners?: string[];
+  startedAt: string;
+}
+
+/** Filters for GET /v1/journeys, turned into a Temporal visibility query. */
+export interface JourneyFilter {
+  stage?: string;
+  segment?: string;
+  owner?: string;
+  atRisk?: boolean;
+}
+
+/** What the API does with journeys, in business terms; the routes only parse and answer. */
+export class JourneyService {
+  constructor(
+    private readonly client: Client,
+    private readonly catalog: MapCatalog,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Starts the customer's journey once; the same purchase again finds the journey already there. */
+  async startJourney(purchase: Purchase): Promise<StartedJourney> {
+    const { mapId, ...customerFields } = purchase;
+    const map = mapId ? this.catalog.get(mapId) : this.catalog.forSegment(purchase.segment);
+    if (!map) throw invalidField('mapId', `unknown map "${mapId}" (maps: ${this.catalog.ids().join(', ')})`);
+    const customer = { ...customerFields, owners: this.catalog.staff(customerFields.owners) };
+    const workflowId = journeyWorkflowId(customer.customerId);
+    try {
+      await this.client.workflow.start(journeyWorkflow, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ customer, map }],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `${customer.company}: ${map.name} (${customer.segment}, ${customer.plan})`,
+        typedSearchAttributes: [
+          { key: customerIdKey, value: customer.customerId },
+          { key: customerSegmentKey, value: customer.segment },
+          { key: journeyOwnersKey, value: [...new Set(Object.values(customer.owners).map((owner) => owner.email))] },
+          { key: journeyMapKey, value: `${map.id}@${map.version}` },
+          { key: journeyStageKey, value: map.stages[0]!.id },
+          { key: journeyAtRiskKey, value: false },
+          { key: journeyTermKey, value: 1 },
+        ],
+      });
+      return { workflowId, created: true, map: { id: map.id, version: map.version } };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await this.describe(customer.customerId);
+      const [id, version] = String(existing.typedSearchAttributes.get(journeyMapKey) ?? '@').split('@');
+      return { workflowId, created: false, map: { id: id!, version: Number(version) } };
+    }
+  }
+
+  /** Delivers a product event to a running journey; unknown customers are 404, ended journeys 409. */
+  async deliverEvent(customerId: string, event: ProductEventInput): Promise<{ workflowId: string; eventId: string }> {
+    const description = await this.describe(customerId);
+    if (description.status.name !== 'RUNNING') {
+      throw conflict(`the journey of customer "${customerId}" has ended (${description.status.name.toLowerCase()})`);
+    }
+    const handle = this.client.workflow.getHandle(journeyWorkflowId(customerId));
+    await handle.signal(productEventSignal, { ...event, occurredAt: event.occurredAt ?? new Date().toISOString() });
+    return { workflowId: handle.workflowId, eventId: event.eventId };
+  }
+
+  /** The journey's live state, from the workflow itself. */
+  async journeyState(customerId: string): Promise<JourneyState & { workflowId: string; status: string }> {
+    const description = await this.describe(customerId);
+    const handle = this.client.workflow.getHandle(journeyWorkflowId(customerId));
+    const state = await handle.query(journeyStateQuery);
+    return { workflowId: handle.workflowId, status: description.status.name, ...state };
+  }
+
+  /** The newest journeys matching the filter, from Temporal's visibility store. */
+  async listJourneys(filter: JourneyFilter, limit = 100): Promise<JourneySummary[]> {
+    const clauses = ['WorkflowType = "journeyWorkflow"'];
+    const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+    if (filter.stage) clauses.push(`${journeyStageKey.name} = ${quote(filter.stage)}`);
+    if (filter.segment) clauses.push(`${customerSegmentKey.name} = ${quote(filter.segment)}`);
+    if (filter.owner) clauses.push(`${journeyOwnersKey.name} = ${quote(filter.owner)}`);
+    if (filter.atRisk !== undefined) clauses.push(`${journeyAtRiskKey.name} = ${filter.atRisk}`);
+    const journeys: JourneySummary[] = [];
+    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const attributes = execution.typedSearchAttributes;
+      journeys.push({
+        customerId: String(attributes.get(customerIdKey) ?? execution.workflowId.replace(/^journey-/, '')),
+        workflowId: execution.workflowId,
+        status: execution.status.name,
+        stage: attributes.get(journeyStageKey),
+        segment: attributes.get(customerSegmentKey),
+        atRisk: attributes.get(journeyAtRiskKey),
+        term: attributes.get(journeyTermKey),
+        map: attributes.get(journeyMapKey),
+        owners: attributes.get(journeyOwnersKey),
+        startedAt: execution.startTime.toISOString(),
+      });
+      if (journeys.length >= limit) break;
+    }
+    return journeys;
+  }
+
+  private async describe(customerId: string): Promise<WorkflowExecutionDescription> {
+    try {
+      return await this.client.workflow.getHandle(journeyWorkflowId(customerId)).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`no journey for customer "${customerId}"`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
+
+export interface CaughtMail {
+  id: string;
+  receivedAt: string;
+  from: string;
+  to: string[];
+  subject: string;
+  messageId?: string;
+  text: string;
+  attachments: { filename?: string; contentType: string; size: number }[];
+}
+
+/**
+ * The mail catcher's folder: every message as its raw .eml file plus a parsed .json summary, so a
+ * person can open the real email and the API can list them without parsing MIME on every request.
+ */
+export class Mailbox {
+  constructor(readonly dir: string) {}
+
+  async store(raw: Buffer, envelopeTo: string[]): Promise<CaughtMail> {
+    const parsed = await simpleParser(raw);
+    const receivedAt = new Date();
+    const id = `${receivedAt.getTime()}-${Math.random().toString(36).slice(2, 8)}`;
+    const mail: CaughtMail = {
+      id,
+      receivedAt: receivedAt.toISOString(),
+      from: parsed.from?.text ?? '',
+      to: envelopeTo,
+      subject: parsed.subject ?? '',
+      messageId: parsed.messageId,
+      text: parsed.text ?? '',
+      attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    };
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(path.join(this.dir, `${id}.eml`), raw);
+    // The summary appears last, by rename, so a listing never sees half a message.
+    await writeFile(path.join(this.dir, `${id}.json.tmp`), JSON.stringify(mail, null, 2));
+    await rename(path.join(this.dir, `${id}.json.tmp`), path.join(this.dir, `${id}.json`));
+    return mail;
+  }
+
+  /** Newest first, optionally only what was sent to one address. */
+  async list(filter: { to?: string } = {}): Promise<CaughtMail[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((name) => name.endsWith('.json'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const mails = await Promise.all(
+      names.map(async (name) => JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as CaughtMail),
+    );
+    const wanted = filter.to?.toLowerCase();
+    return mails
+      .filter((mail) => !wanted || mail.to.some((to) => to.toLowerCase() === wanted))
+      .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+  }
+
+  /** The raw message, as the SMTP server received it. */
+  async raw(id: string): Promise<Buffer | undefined> {
+    if (!/^[0-9a-z-]+$/.test(id)) return undefined;
+    try {
+      return await readFile(path.join(this.dir, `${id}.eml`));
+    } catch {
+      return undefined;
+    }
+  }
+}

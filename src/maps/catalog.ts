@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { personSchema, type Person } from '../journeys/customer';
+import type { EmailTemplates } from '../delivery/templates';
+import { journeyMapSchema, type JourneyMap } from './schema';
+
+/** A mistake in a map or team file, naming the file and the path inside it. */
+export class MapFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(problems.map((problem) => `${file}: ${problem}`).join('\n'));
+  }
+}
+
+export const TEAM_FILE = 'team.yaml';
+const teamSchema = z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name'), personSchema);
+export type Team = z.infer<typeof teamSchema>;
+
+/** `stages[0].touchpoints[2].owner` from zod's ['stages', 0, 'touchpoints', 2, 'owner']. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  return segments
+    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`))
+    .join('') || '(top level)';
+}
+
+function readData(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return file.endsWith('.json') ? JSON.parse(text) : parse(text);
+  } catch (err) {
+    throw new MapFileError(file, [`not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`]);
+  }
+}
+
+function parseFile<T>(file: string, schema: z.ZodType<T>): T {
+  const result = schema.safeParse(readData(file));
+  if (!result.success) {
+    throw new MapFileError(file, result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Every role a map's touchpoints and stages name. */
+export function rolesOf(map: JourneyMap): Set<string> {
+  const roles = new Set<string>();
+  for (const stage of map.stages) {
+    roles.add(stage.owner);
+    for (const touchpoint of [...stage.touchpoints, ...stage.milestones.flatMap((m) => m.onMissed.touchpoints)]) {
+      roles.add(touchpoint.owner);
+    }
+  }
+  return roles;
+}
+
+/** Reads and validates one map file; templates, when given, must exist for every email touchpoint. */
+export function loadMapFile(file: string, templates?: EmailTemplates): JourneyMap {
+  const map = parseFile(file, journeyMapSchema);
+  if (templates) {
+    const problems: string[] = [];
+    map.stages.forEach((stage, s) => {
+      const placed = [
+        ...stage.touchpoints.map((t, i) => ({ t, where: ['stages', s, 'touchpoints', i, 'template'] })),
+        ...stage.milestones.flatMap((m, mi) =>
+          m.onMissed.touchpoints.map((t, i) => ({
+            t,
+            where: ['stages', s, 'milestones', mi, 'onMissed', 'touchpoints', i, 'template'],
+          })),
+        ),
+      ];
+      for (const { t, where } of placed) {
+        if (t.action === 'email' && !templates.has(t.template)) {
+          problems.push(`${formatPath(where)}: unknown email template "${t.template}" (have: ${templates.names().join(', ')})`);
+        }
+      }
+    });
+    if (problems.length > 0) throw new MapFileError(file, problems);
+  }
+  return map;
+}
+
+/**
+ * The journey maps in a folder (YAML or JSON files) and the team that owns their roles. Loaded once
+ * at process start and checked whole: a broken map stops the process with the file and path.
+ */
+export class MapCatalog {
+  private constructor(
+    private readonly maps: Map<string, JourneyMap>,
+    readonly team: Team,
+  ) {}
+
+  static load(dir: string, templates?: EmailTemplates): MapCatalog {
+    const teamFile = path.join(dir, TEAM_FILE);
+    const team = parseFile(teamFile, teamSchema);
+    const maps = new Map<string, JourneyMap>();
+    const files = readdirSync(dir)
+      .filter((name) => /\.(ya?ml|json)$/.test(name) && name !== TEAM_FILE)
+      .sort();
+    for (const name of files) {
+      const file = path.join(dir, name);
+      const map = loadMapFile(file, templates);
+      const existing = maps.get(map.id);
+      if (existing && existing.version === map.version) {
+        throw new MapFileError(file, [`id: map "${map.id}" version ${map.version} is defined twice`]);
+      }
+      if (!existing || existing.version < map.version) maps.set(map.id, map);
+      const unstaffed = [...rolesOf(map)].filter((role) => !team[role]);
+      if (unstaffed.length > 0) {
+        throw new MapFileError(teamFile, [`no default person for role(s) ${unstaffed.join(', ')} used by map "${map.id}"`]);
+      }
+    }
+    if (!maps.has('default')) throw new MapFileError(dir, ['no map with id "default"']);
+    return new MapCatalog(maps, team);
+  }
+
+  get(id: string): JourneyMap | undefined {
+    return this.maps.get(id);
+  }
+
+  ids(): string[] {
+    return [...this.maps.keys()];
+  }
+
+  /** The map a purchase gets: the one it names, else the one for its segment, else the default. */
+  forSegment(segment: string): JourneyMap {
+    return [...this.maps.values()].find((map) => map.segments.includes(segment)) ?? this.maps.get('default')!;
+  }
+
+  /** The customer's owners, with the team's default person for every role the purchase left out. */
+  staff(owners: Record<string, Person>): Record<string, Person> {
+    return { ...this.team, ...owners };
+  }
+}

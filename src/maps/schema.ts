@@ -1,0 +1,156 @@
+import { z } from 'zod';
+
+/**
+ * The journey-map language. A map is data: the workflow interprets it, so the types here are the
+ * contract between the people who draw maps and the interpreter in workflows/journey.ts (which
+ * imports only these types, never zod).
+ */
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes (e.g. "first-login")');
+
+/** A role that owns a moment, resolved to a person from the customer's owners. */
+const role = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name such as "successManager"');
+
+/** When something happens: a whole number of days from an anchor (stage entry unless named). */
+export const timingSchema = z.strictObject({
+  days: z.number().int(),
+  from: z.enum(['stageEntry', 'purchase', 'renewal']).default('stageEntry'),
+});
+
+const touchpointBase = {
+  id,
+  owner: role,
+  name: z.string().min(1).optional(),
+};
+
+export const touchpointSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    ...touchpointBase,
+    action: z.literal('email'),
+    template: z.string().min(1),
+  }),
+  z.strictObject({
+    ...touchpointBase,
+    action: z.enum(['call', 'training']),
+    topic: z.string().min(1),
+    durationMinutes: z.number().int().min(15).max(480).default(30),
+  }),
+  z.strictObject({
+    ...touchpointBase,
+    action: z.literal('task'),
+    title: z.string().min(1),
+    dueInDays: z.number().int().min(0).default(3),
+  }),
+]);
+
+/** A touchpoint placed in time: once at `at`, or every `every` days from `at` while the stage lasts. */
+export const scheduledTouchpointSchema = touchpointSchema.and(
+  z.object({
+    at: timingSchema,
+    every: z.number().int().min(1).optional(),
+  }),
+);
+
+export const milestoneSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  /** The product event that completes it: a type, plus fields that must match exactly. */
+  event: z.strictObject({
+    type: z.string().min(1),
+    match: z.record(z.string(), z.string()).default({}),
+  }),
+  due: timingSchema,
+  onMissed: z
+    .strictObject({
+      markAtRisk: z.boolean().default(false),
+      touchpoints: z.array(touchpointSchema).default([]),
+    })
+    .default({ markAtRisk: false, touchpoints: [] }),
+});
+
+export const stageSchema = z.strictObject({
+  id,
+  name: z.string().min(1),
+  owner: role,
+  touchpoints: z.array(scheduledTouchpointSchema).default([]),
+  milestones: z.array(milestoneSchema).default([]),
+  /** The stage ends at the first of these; a stage with none lasts until the customer's renewal outcome. */
+  exit: z
+    .strictObject({
+      /** All of these milestones reached. */
+      milestones: z.array(id).optional(),
+      /** A time limit after entering the stage. */
+      afterDays: z.number().int().min(1).optional(),
+      /** The renewal window opening: this many days before the renewal date. */
+      daysBeforeRenewal: z.number().int().min(0).optional(),
+      /** Mark the customer at risk when the stage ends on its time limit with exit milestones unmet. */
+      atRiskIfIncomplete: z.boolean().default(false),
+    })
+    .optional(),
+});
+
+export const journeyMapSchema = z
+  .strictObject({
+    id,
+    version: z.number().int().min(1),
+    name: z.string().min(1),
+    /** Segments that get this map when the purchase does not name one. */
+    segments: z.array(z.string().min(1)).default([]),
+    stages: z.array(stageSchema).min(1),
+    renewal: z.strictObject({
+      /** The stage a renewed customer starts the next term in. */
+      nextTermStage: id,
+      /** Length of a term, to set the next renewal date when the renewal event names none. */
+      termDays: z.number().int().min(1).default(365),
+    }),
+  })
+  .superRefine((map, ctx) => {
+    const stageIds = map.stages.map((stage) => stage.id);
+    const seen = new Set<string>();
+    const touchpointIds = new Set<string>();
+    map.stages.forEach((stage, stageIndex) => {
+      if (seen.has(stage.id)) {
+        ctx.addIssue({ code: 'custom', path: ['stages', stageIndex, 'id'], message: `duplicate stage id "${stage.id}"` });
+      }
+      seen.add(stage.id);
+      const milestoneIds = new Set(stage.milestones.map((milestone) => milestone.id));
+      stage.exit?.milestones?.forEach((milestoneId, i) => {
+        if (!milestoneIds.has(milestoneId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', stageIndex, 'exit', 'milestones', i],
+            message: `unknown milestone "${milestoneId}" (stage "${stage.id}" defines: ${[...milestoneIds].join(', ') || 'none'})`,
+          });
+        }
+      });
+      const allTouchpoints = [
+        ...stage.touchpoints.map((tp, i) => ({ tp, path: ['stages', stageIndex, 'touchpoints', i, 'id'] })),
+        ...stage.milestones.flatMap((m, mi) =>
+          m.onMissed.touchpoints.map((tp, i) => ({
+            tp,
+            path: ['stages', stageIndex, 'milestones', mi, 'onMissed', 'touchpoints', i, 'id'],
+          })),
+        ),
+      ];
+      for (const { tp, path } of allTouchpoints) {
+        if (touchpointIds.has(tp.id)) ctx.addIssue({ code: 'custom', path, message: `duplicate touchpoint id "${tp.id}"` });
+        touchpointIds.add(tp.id);
+      }
+    });
+    if (!stageIds.includes(map.renewal.nextTermStage)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['renewal', 'nextTermStage'],
+        message: `unknown stage "${map.renewal.nextTermStage}" (stages: ${stageIds.join(', ')})`,
+      });
+    }
+  });
+
+export type Timing = z.infer<typeof timingSchema>;
+export type Touchpoint = z.infer<typeof touchpointSchema>;
+export type ScheduledTouchpoint = z.infer<typeof scheduledTouchpointSchema>;
+export type Milestone = z.infer<typeof milestoneSchema>;
+export type Stage = z.infer<typeof stageSchema>;
+export type JourneyMap = z.infer<typeof journeyMapSchema>;

@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/config';
+import { EmailTemplates } from '../../src/delivery/templates';
+import type { Customer } from '../../src/journeys/customer';
+import type { ProductEvent } from '../../src/journeys/events';
+import { loadMapFile, MapCatalog } from '../../src/maps/catalog';
+
+export const MAPS_DIR = path.join(PROJECT_ROOT, 'maps');
+export const TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates', 'emails');
+export const templates = EmailTemplates.load(TEMPLATES_DIR);
+export const defaultMap = loadMapFile(path.join(MAPS_DIR, 'default.yaml'), templates);
+export const catalog = MapCatalog.load(MAPS_DIR, templates);
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A customer who bought at `purchasedAt` with a one-year term, staffed by the team's defaults. */
+export function customerFixture(purchasedAt: number, overrides: Partial<Customer> = {}): Customer {
+  return {
+    customerId: 'acme',
+    company: 'Acme Analytics',
+    contact: { name: 'Ana Lopez', email: 'ana@acme.example' },
+    plan: 'pro',
+    segment: 'scaling',
+    timeZone: 'Europe/Berlin',
+    purchaseDate: new Date(purchasedAt).toISOString(),
+    renewalDate: new Date(purchasedAt + 365 * DAY_MS).toISOString(),
+    owners: catalog.staff({}),
+    attributes: {},
+    ...overrides,
+  };
+}
+
+/** A product event as the product would send it, with a fresh eventId. */
+export function productEvent(type: string, fields: Record<string, string> = {}, occurredAt = Date.now()): ProductEvent {
+  return { eventId: `${type}-${Math.random().toString(36).slice(2)}`, type, occurredAt: new Date(occurredAt).toISOString(), ...fields };
+}

@@ -1,0 +1,202 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { createActivities } from '../../activities';
+import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import { ensureTestServer } from '../../src/temporal/binaries';
+import { registerJourneySearchAttributes } from '../../src/temporal/search-attributes';
+import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
+import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
+import { customerFixture, DAY_MS, defaultMap, productEvent, templates } from '../helpers/fixtures';
+
+/** Whole journeys under time skipping: a year of a customer's life in seconds, real activity code. */
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ensureTestServer() } },
+  });
+  await registerJourneySearchAttributes(env.connection, 'default');
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** The real activities (nodemailer building real messages, a real ledger), each wrapped to record its calls. */
+function recordedActivities() {
+  const real = createActivities({
+    mailer: nodemailer.createTransport({ jsonTransport: true }),
+    ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
+    templates,
+    mailFrom: 'Success <success@journeys.test>',
+  });
+  return {
+    sendTouchpointEmail: jest.fn(real.sendTouchpointEmail),
+    bookMeeting: jest.fn(real.bookMeeting),
+    createOwnerTask: jest.fn(real.createOwnerTask),
+  } satisfies Activities;
+}
+
+let sequence = 0;
+
+/** Starts a journey for a customer who purchases now (in the test server's time) and runs `story` with a worker. */
+async function journey(story: (ctx: {
+  handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof journeyWorkflow>>>;
+  purchasedAt: number;
+  activities: ReturnType<typeof recordedActivities>;
+  state: () => Promise<JourneyState>;
+  /** Moves the test server's clock to `days` after the purchase. */
+  untilDay: (days: number) => Promise<void>;
+}) => Promise<void>) {
+  const taskQueue = `journeys-${++sequence}`;
+  const activities = recordedActivities();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
+  const purchasedAt = await env.currentTimeMs();
+  const customer = customerFixture(purchasedAt, { customerId: `customer-${sequence}` });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(journeyWorkflow, {
+      taskQueue,
+      workflowId: `journey-${customer.customerId}`,
+      args: [{ customer, map: defaultMap }],
+    });
+    const state = () => handle.query(journeyStateQuery);
+    const untilDay = async (days: number) => {
+      const now = await env.currentTimeMs();
+      const target = purchasedAt + days * DAY_MS;
+      if (target > now) await env.sleep(target - now);
+      await state(); // the workflow has processed everything due up to now
+    };
+    try {
+      await story({ handle, purchasedAt, activities, state, untilDay });
+    } finally {
+      // A journey still waiting on timers would keep the worker from shutting down.
+      await handle.terminate('test over').catch(() => undefined);
+    }
+  });
+}
+
+const dayOf = (iso: string | undefined, purchasedAt: number) =>
+  iso === undefined ? undefined : Math.floor((Date.parse(iso) - purchasedAt) / DAY_MS);
+const touchpoint = (s: JourneyState, id: string) => s.touchpoints.filter((t) => t.touchpointId === id);
+const milestone = (s: JourneyState, id: string) => s.milestones.find((m) => m.id === id)!;
+
+test('a customer who logs in and uses reports on time gets no escalation and moves to adoption', async () => {
+  await journey(async ({ handle, purchasedAt, activities, state, untilDay }) => {
+    await untilDay(1);
+    await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt + DAY_MS));
+    await untilDay(3);
+    await handle.signal(productEventSignal, productEvent('feature.used', { feature: 'reports' }, purchasedAt + 3 * DAY_MS));
+    await untilDay(40);
+
+    const s = await state();
+    expect(s.stage).toBe('adoption');
+    expect(s.atRisk).toBe(false);
+    expect(milestone(s, 'first-login')).toMatchObject({ status: 'reached' });
+    expect(milestone(s, 'key-feature-used')).toMatchObject({ status: 'reached' });
+    expect(s.stageHistory[0]).toMatchObject({ stage: 'onboarding', reason: 'milestones met' });
+    expect(dayOf(s.stageHistory[0]!.leftAt, purchasedAt)).toBe(3);
+
+    const welcome = activities.sendTouchpointEmail.mock.calls.map(([input]) => input.template);
+    expect(welcome).toEqual(['welcome']);
+    expect(touchpoint(s, 'welcome-email')[0]).toMatchObject({ status: 'done', owner: { email: 'sam.rivera@success.example' } });
+    expect(activities.bookMeeting.mock.calls.map(([input]) => input.topic)).toEqual(['Kickoff', 'Check-in']);
+    expect(activities.createOwnerTask).not.toHaveBeenCalled();
+    // Adoption's first check-in, 30 days after adoption began on day 3.
+    expect(dayOf(touchpoint(s, 'check-in-call')[0]!.doneAt, purchasedAt)).toBe(33);
+    expect(touchpoint(s, 'check-in-call')[1]).toMatchObject({ status: 'pending', occurrence: 2 });
+  });
+});
+
+test('a customer who neither logs in nor uses reports gets the help email and task on day 7, training on day 21, and is at risk at day 90', async () => {
+  await journey(async ({ purchasedAt, activities, state, untilDay }) => {
+    await untilDay(6);
+    expect(activities.sendTouchpointEmail.mock.calls.map(([input]) => input.template)).toEqual(['welcome']);
+
+    await untilDay(22);
+    let s = await state();
+    expect(milestone(s, 'first-login')).toMatchObject({ status: 'missed' });
+    expect(dayOf(milestone(s, 'first-login').missedAt, purchasedAt)).toBe(7);
+    const help = touchpoint(s, 'login-help-email')[0]!;
+    expect(help).toMatchObject({ status: 'done', trigger: 'milestone "First login" missed' });
+    expect(dayOf(help.doneAt, purchasedAt)).toBe(7);
+    expect(dayOf(touchpoint(s, 'login-help-task')[0]!.doneAt, purchasedAt)).toBe(7);
+    expect(s.tasks).toHaveLength(1);
+    expect(s.tasks[0]).toMatchObject({ owner: { email: 'sam.rivera@success.example' } });
+
+    const training = touchpoint(s, 'reports-training')[0]!;
+    expect(dayOf(training.doneAt, purchasedAt)).toBe(21);
+    const booking = s.bookings.find((b) => b.kind === 'training')!;
+    expect(booking.topic).toBe('Getting value from reports');
+    // Booked within Berlin business hours, after the miss.
+    expect(Date.parse(booking.startsAt)).toBeGreaterThan(purchasedAt + 21 * DAY_MS);
+    const localHour = Number(new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hour12: false, timeZone: 'Europe/Berlin' }).format(new Date(booking.startsAt)));
+    expect(localHour).toBeGreaterThanOrEqual(9);
+    expect(localHour).toBeLessThan(17);
+    expect(s.stage).toBe('onboarding');
+    expect(s.atRisk).toBe(false);
+
+    await untilDay(91);
+    s = await state();
+    expect(s.stage).toBe('adoption');
+    expect(s.atRisk).toBe(true);
+    expect(s.atRiskReasons[0]!.reason).toContain('first-login, key-feature-used');
+    expect(s.stageHistory[0]).toMatchObject({ stage: 'onboarding', reason: 'time limit' });
+  });
+});
+
+test('a full year: renewal opens 90 days before the renewal date, and renewal.renewed starts term 2', async () => {
+  await journey(async ({ handle, purchasedAt, activities, state, untilDay }) => {
+    await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt));
+    await handle.signal(productEventSignal, productEvent('feature.used', { feature: 'reports' }, purchasedAt));
+    await untilDay(280);
+    let s = await state();
+    expect(s.stage).toBe('renewal');
+    expect(dayOf(s.stageHistory.find((h) => h.stage === 'renewal')!.enteredAt, purchasedAt)).toBe(275);
+    // Nine check-ins every 30 days from day 30 of adoption until the renewal window opened at day 275.
+    expect(touchpoint(s, 'check-in-call').filter((t) => t.status === 'done')).toHaveLength(9);
+
+    await untilDay(340);
+    s = await state();
+    expect(touchpoint(s, 'renewal-reminder-60')[0]).toMatchObject({ status: 'done' });
+    expect(dayOf(touchpoint(s, 'renewal-reminder-60')[0]!.doneAt, purchasedAt)).toBe(305);
+    expect(dayOf(touchpoint(s, 'renewal-reminder-30')[0]!.doneAt, purchasedAt)).toBe(335);
+    expect(s.bookings.some((b) => b.topic === 'Renewal' && b.owner.email === 'alex.chen@success.example')).toBe(true);
+
+    await handle.signal(productEventSignal, productEvent('renewal.renewed'));
+    await untilDay(341);
+    s = await state();
+    expect(s.term).toBe(2);
+    expect(s.stage).toBe('adoption');
+    expect(Date.parse(s.renewalDate)).toBe(purchasedAt + 730 * DAY_MS);
+    expect(s.previousTerms).toEqual([expect.objectContaining({ term: 1, outcome: 'renewed' })]);
+    expect(milestone(s, 'first-login').status).toBe('reached');
+    expect(milestone(s, 'renewal-decided').status).toBe('pending');
+    const emailsBefore = activities.sendTouchpointEmail.mock.calls.length;
+    expect(emailsBefore).toBe(3); // welcome and two renewal reminders: nothing repeated by the new run
+  });
+});
+
+test('renewal.churned ends the journey with that outcome; a duplicate event counts once', async () => {
+  await journey(async ({ handle, state, untilDay }) => {
+    const login = productEvent('user.login');
+    await handle.signal(productEventSignal, login);
+    await handle.signal(productEventSignal, login);
+    await untilDay(10);
+    expect((await state()).eventsReceived).toBe(1);
+
+    await handle.signal(productEventSignal, productEvent('renewal.churned'));
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'churned', terms: 1 });
+  });
+});

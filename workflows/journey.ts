@@ -1,0 +1,494 @@
+import {
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { Customer, Person } from '../src/journeys/customer';
+import type { ProductEvent } from '../src/journeys/events';
+import type { JourneyMap, Milestone, Stage, Timing, Touchpoint } from '../src/maps/schema';
+import { journeyStateQuery, productEventSignal } from './messages';
+import { journeyAtRiskKey, journeyStageKey, journeyTermKey } from './search-attributes';
+
+/** The billing events that end a term; the product's contract with every map. */
+export const RENEWED_EVENT = 'renewal.renewed';
+export const CHURNED_EVENT = 'renewal.churned';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Recent event ids kept to drop duplicates; carried into the next run. */
+const SEEN_EVENT_IDS_KEPT = 1000;
+
+/**
+ * Touchpoints must never be lost, so transient failures (SMTP down) retry until they succeed;
+ * only failures that retrying cannot fix (a malformed address) reach the journey as failed.
+ */
+const touchpointActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+};
+const touchpoints = proxyActivities<ReturnType<typeof createActivities>>(touchpointActivityOptions);
+
+export interface JourneyInput {
+  customer: Customer;
+  /** The map as data, pinned at start: editing a map file never changes a journey in flight. */
+  map: JourneyMap;
+  /** Present when this run continues an earlier one (the next term, or a long term's fresh history). */
+  state?: JourneyState;
+}
+
+export interface JourneyResult {
+  outcome: 'churned';
+  terms: number;
+  endedAt: string;
+}
+
+export interface TouchpointRecord {
+  /** Unique within the term: touchpoint id and occurrence (recurring touchpoints repeat). */
+  key: string;
+  touchpointId: string;
+  occurrence: number;
+  name: string;
+  stage: string;
+  action: Touchpoint['action'];
+  ownerRole: string;
+  owner: Person;
+  /** Why it exists: the map's schedule, or the escalation of a missed milestone. */
+  trigger: string;
+  dueAt: string;
+  status: 'pending' | 'done' | 'skipped' | 'failed';
+  doneAt?: string;
+  result?: string;
+}
+
+export interface MilestoneRecord {
+  id: string;
+  name: string;
+  stage: string;
+  status: 'pending' | 'reached' | 'missed';
+  dueAt?: string;
+  reachedAt?: string;
+  missedAt?: string;
+  eventId?: string;
+}
+
+export interface Booking {
+  bookingId: string;
+  touchpointKey: string;
+  kind: 'call' | 'training';
+  topic: string;
+  startsAt: string;
+  endsAt: string;
+  timeZone: string;
+  owner: Person;
+}
+
+export interface OwnerTask {
+  taskId: string;
+  touchpointKey: string;
+  title: string;
+  owner: Person;
+  dueAt: string;
+}
+
+export interface JourneyState {
+  customerId: string;
+  mapId: string;
+  mapVersion: number;
+  term: number;
+  termStartedAt: string;
+  renewalDate: string;
+  stage: string;
+  stageEnteredAt: string;
+  stageHistory: { stage: string; enteredAt: string; leftAt?: string; reason?: string }[];
+  milestones: MilestoneRecord[];
+  touchpoints: TouchpointRecord[];
+  bookings: Booking[];
+  tasks: OwnerTask[];
+  atRisk: boolean;
+  atRiskReasons: { reason: string; at: string }[];
+  outcome?: { type: 'renewed' | 'churned'; at: string; eventId: string; renewsOn?: string };
+  previousTerms: { term: number; startedAt: string; endedAt: string; outcome: string; touchpointsDone: number }[];
+  eventsReceived: number;
+  seenEventIds: string[];
+}
+
+/** One customer's journey from purchase to churn: walks the map's stages, term after term. */
+export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
+  const { customer, map } = input;
+  const s: JourneyState = input.state ?? firstTermState(customer, map);
+
+  setHandler(productEventSignal, (event) => recordEvent(s, map, event));
+  setHandler(journeyStateQuery, () => s);
+
+  publishSearchAttributes(s);
+
+  while (!s.outcome) {
+    const stage = stageById(map, s.stage);
+    const exitReason = stageExitReason(s, stage);
+    if (exitReason) {
+      advanceStage(s, customer, map, stage, exitReason);
+      continue;
+    }
+    const dueWork = await runDueWork(s, customer, map, stage);
+    if (dueWork) continue;
+
+    if (workflowInfo().continueAsNewSuggested) {
+      // A busy term (many product events) gets a fresh history; the state carries on as it is.
+      await continueAsNew<typeof journeyWorkflow>({ customer, map, state: s });
+    }
+    const wakeAt = nextWakeTime(s, stage);
+    const eventsSeen = s.eventsReceived;
+    const somethingHappened = () => s.eventsReceived !== eventsSeen;
+    if (wakeAt === undefined) await condition(somethingHappened);
+    else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
+  }
+
+  if (s.outcome.type === 'renewed') {
+    log.info('Customer renewed: the journey continues into the next term', { term: s.term + 1 });
+    await continueAsNew<typeof journeyWorkflow>({ customer, map, state: nextTermState(s, customer, map) });
+  }
+  const endedAt = iso(Date.now());
+  leaveStage(s, 'churned', endedAt);
+  return { outcome: 'churned', terms: s.term, endedAt };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terms and stages
+
+function firstTermState(customer: Customer, map: JourneyMap): JourneyState {
+  const firstStage = map.stages[0]!;
+  const s: JourneyState = {
+    customerId: customer.customerId,
+    mapId: map.id,
+    mapVersion: map.version,
+    term: 1,
+    termStartedAt: customer.purchaseDate,
+    renewalDate: customer.renewalDate,
+    stage: firstStage.id,
+    stageEnteredAt: customer.purchaseDate,
+    stageHistory: [],
+    milestones: map.stages.flatMap((stage) =>
+      stage.milestones.map((m): MilestoneRecord => ({ id: m.id, name: m.name, stage: stage.id, status: 'pending' })),
+    ),
+    touchpoints: [],
+    bookings: [],
+    tasks: [],
+    atRisk: false,
+    atRiskReasons: [],
+    previousTerms: [],
+    eventsReceived: 0,
+    seenEventIds: [],
+  };
+  // The first stage starts at the purchase, so a welcome due "at purchase" is never skipped.
+  enterStage(s, customer, firstStage, Date.parse(customer.purchaseDate));
+  return s;
+}
+
+function nextTermState(s: JourneyState, customer: Customer, map: JourneyMap): JourneyState {
+  const now = Date.now();
+  const renewsOn = s.outcome?.renewsOn ?? iso(Date.parse(s.renewalDate) + map.renewal.termDays * DAY_MS);
+  const stageIndex = map.stages.findIndex((stage) => stage.id === map.renewal.nextTermStage);
+  const repeatedStages = new Set(map.stages.slice(stageIndex).map((stage) => stage.id));
+  const next: JourneyState = {
+    ...s,
+    term: s.term + 1,
+    termStartedAt: iso(now),
+    renewalDate: renewsOn,
+    stageHistory: [],
+    // Milestones of the stages the new term runs again are armed again; earlier ones stay reached.
+    milestones: s.milestones.map((m) =>
+      repeatedStages.has(m.stage) ? { id: m.id, name: m.name, stage: m.stage, status: 'pending' } : m,
+    ),
+    touchpoints: [],
+    bookings: [],
+    tasks: [],
+    atRisk: false,
+    atRiskReasons: [],
+    outcome: undefined,
+    previousTerms: [
+      ...s.previousTerms,
+      {
+        term: s.term,
+        startedAt: s.termStartedAt,
+        endedAt: iso(now),
+        outcome: 'renewed',
+        touchpointsDone: s.touchpoints.filter((t) => t.status === 'done').length,
+      },
+    ],
+  };
+  leaveStage(s, 'renewed', iso(now));
+  enterStage(next, customer, stageById(map, map.renewal.nextTermStage), now);
+  return next;
+}
+
+function enterStage(s: JourneyState, customer: Customer, stage: Stage, at: number): void {
+  s.stage = stage.id;
+  s.stageEnteredAt = iso(at);
+  s.stageHistory.push({ stage: stage.id, enteredAt: iso(at) });
+  for (const milestone of stage.milestones) {
+    const record = milestoneRecord(s, milestone.id);
+    if (record.status === 'pending') record.dueAt = iso(timeOf(s, milestone.due));
+  }
+  for (const touchpoint of stage.touchpoints) {
+    schedule(s, customer, touchpoint, stage, 1, timeOf(s, touchpoint.at), 'scheduled by the map');
+  }
+}
+
+function advanceStage(s: JourneyState, customer: Customer, map: JourneyMap, stage: Stage, reason: string): void {
+  const now = Date.now();
+  if (reason === 'time limit' && stage.exit?.atRiskIfIncomplete) {
+    const unmet = (stage.exit.milestones ?? []).filter((id) => milestoneRecord(s, id).status !== 'reached');
+    if (unmet.length > 0) markAtRisk(s, `${stage.name} ended on its time limit without: ${unmet.join(', ')}`);
+  }
+  leaveStage(s, reason, iso(now));
+  const next = map.stages[map.stages.indexOf(stage) + 1];
+  if (next) enterStage(s, customer, next, now);
+  publishSearchAttributes(s);
+}
+
+function leaveStage(s: JourneyState, reason: string, at: string): void {
+  const current = s.stageHistory[s.stageHistory.length - 1];
+  if (current && !current.leftAt) Object.assign(current, { leftAt: at, reason });
+  for (const record of s.touchpoints) {
+    if (record.status === 'pending') Object.assign(record, { status: 'skipped', result: `stage ended (${reason})` });
+  }
+}
+
+/** Why the current stage ends now, or undefined while it goes on. The last stage ends only with the term. */
+function stageExitReason(s: JourneyState, stage: Stage): string | undefined {
+  const exit = stage.exit;
+  if (!exit) return undefined;
+  const now = Date.now();
+  if (exit.milestones?.length && exit.milestones.every((id) => milestoneRecord(s, id).status === 'reached')) {
+    return 'milestones met';
+  }
+  if (exit.afterDays !== undefined && now >= Date.parse(s.stageEnteredAt) + exit.afterDays * DAY_MS) {
+    return 'time limit';
+  }
+  if (exit.daysBeforeRenewal !== undefined && now >= Date.parse(s.renewalDate) - exit.daysBeforeRenewal * DAY_MS) {
+    return 'renewal window opened';
+  }
+  return undefined;
+}
+
+/** The next moment something is due in this stage: a touchpoint, a milestone deadline, a stage end. */
+function nextWakeTime(s: JourneyState, stage: Stage): number | undefined {
+  const times = [
+    ...s.touchpoints.filter((t) => t.status === 'pending').map((t) => Date.parse(t.dueAt)),
+    ...s.milestones
+      .filter((m) => m.stage === stage.id && m.status === 'pending' && m.dueAt)
+      .map((m) => Date.parse(m.dueAt!)),
+  ];
+  if (stage.exit?.afterDays !== undefined) times.push(Date.parse(s.stageEnteredAt) + stage.exit.afterDays * DAY_MS);
+  if (stage.exit?.daysBeforeRenewal !== undefined) {
+    times.push(Date.parse(s.renewalDate) - stage.exit.daysBeforeRenewal * DAY_MS);
+  }
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Milestones and touchpoints
+
+/** Runs the earliest piece of work that is due; says whether there was one. */
+async function runDueWork(s: JourneyState, customer: Customer, map: JourneyMap, stage: Stage): Promise<boolean> {
+  const now = Date.now();
+  const missed = s.milestones.find(
+    (m) => m.stage === stage.id && m.status === 'pending' && m.dueAt && Date.parse(m.dueAt) <= now,
+  );
+  if (missed) {
+    escalateMissedMilestone(s, customer, stage, missed, milestoneDefinition(map, missed.id));
+    return true;
+  }
+  const due = s.touchpoints
+    .filter((t) => t.status === 'pending' && Date.parse(t.dueAt) <= now)
+    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt))[0];
+  if (!due) return false;
+  const touchpoint = touchpointDefinition(map, due.touchpointId);
+  await perform(s, customer, touchpoint, due);
+  const recurring = stage.touchpoints.find((t) => t.id === touchpoint.id && t.every !== undefined);
+  if (recurring?.every !== undefined && s.stage === stage.id) {
+    schedule(s, customer, recurring, stage, due.occurrence + 1, Date.parse(due.dueAt) + recurring.every * DAY_MS, due.trigger);
+  }
+  return true;
+}
+
+function escalateMissedMilestone(s: JourneyState, customer: Customer, stage: Stage, record: MilestoneRecord, milestone: Milestone): void {
+  const now = Date.now();
+  record.status = 'missed';
+  record.missedAt = iso(now);
+  log.info('Milestone missed', { milestone: milestone.id });
+  if (milestone.onMissed.markAtRisk) markAtRisk(s, `missed milestone: ${milestone.name}`);
+  for (const touchpoint of milestone.onMissed.touchpoints) {
+    schedule(s, customer, touchpoint, stage, 1, now, `milestone "${milestone.name}" missed`);
+  }
+}
+
+function recordEvent(s: JourneyState, map: JourneyMap, event: ProductEvent): void {
+  if (s.seenEventIds.includes(event.eventId)) return; // the same event delivered twice counts once
+  s.seenEventIds.push(event.eventId);
+  if (s.seenEventIds.length > SEEN_EVENT_IDS_KEPT) s.seenEventIds.shift();
+  s.eventsReceived += 1;
+
+  if (!s.outcome && (event.type === RENEWED_EVENT || event.type === CHURNED_EVENT)) {
+    s.outcome = {
+      type: event.type === RENEWED_EVENT ? 'renewed' : 'churned',
+      at: event.occurredAt,
+      eventId: event.eventId,
+      ...(typeof event.renewsOn === 'string' ? { renewsOn: event.renewsOn } : {}),
+    };
+  }
+  for (const record of s.milestones) {
+    if (record.status === 'reached') continue;
+    if (!eventCompletes(milestoneDefinition(map, record.id), event)) continue;
+    Object.assign(record, { status: 'reached', reachedAt: event.occurredAt, eventId: event.eventId });
+  }
+}
+
+function eventCompletes(milestone: Milestone, event: ProductEvent): boolean {
+  if (event.type !== milestone.event.type) return false;
+  const fields = event as unknown as Record<string, unknown>;
+  return Object.entries(milestone.event.match).every(([field, value]) => String(fields[field]) === value);
+}
+
+function schedule(
+  s: JourneyState,
+  customer: Customer,
+  touchpoint: Touchpoint,
+  stage: Stage,
+  occurrence: number,
+  dueAt: number,
+  trigger: string,
+): void {
+  s.touchpoints.push({
+    key: `${touchpoint.id}#${occurrence}`,
+    touchpointId: touchpoint.id,
+    occurrence,
+    name: touchpoint.name ?? touchpoint.id,
+    stage: stage.id,
+    action: touchpoint.action,
+    ownerRole: touchpoint.owner,
+    owner: ownerFor(customer, touchpoint.owner),
+    trigger,
+    dueAt: iso(dueAt),
+    status: 'pending',
+  });
+}
+
+/** Performs one touchpoint through its activity; a failure retrying cannot fix is recorded, not fatal. */
+async function perform(s: JourneyState, customer: Customer, touchpoint: Touchpoint, record: TouchpointRecord) {
+  const owner = record.owner;
+  // The idempotency key: the same touchpoint occurrence of the same term is delivered once, whatever the retries.
+  const key = `${workflowInfo().workflowId}/term-${s.term}/${record.key}`;
+  const base = { key, customer, owner, ownerRole: touchpoint.owner, touchpointName: record.name };
+  try {
+    switch (touchpoint.action) {
+      case 'email': {
+        const sent = await touchpoints.sendTouchpointEmail.executeWithOptions(
+          { ...touchpointActivityOptions, summary: `Email "${record.name}" to ${customer.contact.email}` },
+          [{ ...base, template: touchpoint.template }],
+        );
+        record.result = `email sent to ${sent.to.join(', ')}`;
+        break;
+      }
+      case 'call':
+      case 'training': {
+        const booking = await touchpoints.bookMeeting.executeWithOptions(
+          { ...touchpointActivityOptions, summary: `Book ${touchpoint.action} "${touchpoint.topic}" with ${owner.name}` },
+          [
+            {
+              ...base,
+              kind: touchpoint.action,
+              topic: touchpoint.topic,
+              durationMinutes: touchpoint.durationMinutes,
+              notBefore: record.dueAt,
+            },
+          ],
+        );
+        s.bookings.push({ ...booking, touchpointKey: record.key });
+        record.result = `${touchpoint.action} booked for ${booking.startsAt} (${booking.timeZone})`;
+        break;
+      }
+      case 'task': {
+        const task = await touchpoints.createOwnerTask.executeWithOptions(
+          { ...touchpointActivityOptions, summary: `Task "${touchpoint.title}" for ${owner.name}` },
+          [{ ...base, title: touchpoint.title, dueAt: iso(Date.now() + touchpoint.dueInDays * DAY_MS) }],
+        );
+        s.tasks.push({ ...task, touchpointKey: record.key });
+        record.result = `task created for ${owner.email}`;
+        break;
+      }
+    }
+    record.status = 'done';
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    record.status = 'failed';
+    record.result = err.cause?.message ?? err.message;
+    log.warn('Touchpoint failed for good', { touchpoint: record.key, reason: record.result });
+  }
+  record.doneAt = iso(Date.now());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small lookups
+
+function markAtRisk(s: JourneyState, reason: string): void {
+  s.atRiskReasons.push({ reason, at: iso(Date.now()) });
+  if (s.atRisk) return;
+  s.atRisk = true;
+  publishSearchAttributes(s);
+}
+
+function publishSearchAttributes(s: JourneyState): void {
+  upsertSearchAttributes([
+    { key: journeyStageKey, value: s.stage },
+    { key: journeyAtRiskKey, value: s.atRisk },
+    { key: journeyTermKey, value: s.term },
+  ]);
+}
+
+/** The person holding a role; someone always owns the moment, so fall back to any owner the customer has. */
+function ownerFor(customer: Customer, role: string): Person {
+  const owner = customer.owners[role] ?? Object.values(customer.owners)[0];
+  return owner ?? { name: customer.contact.name, email: customer.contact.email };
+}
+
+function timeOf(s: JourneyState, timing: Timing): number {
+  // "purchase" is the start of the term: the purchase itself, or the renewal that began this term.
+  const anchors = { stageEntry: s.stageEnteredAt, purchase: s.termStartedAt, renewal: s.renewalDate };
+  return Date.parse(anchors[timing.from]) + timing.days * DAY_MS;
+}
+
+function stageById(map: JourneyMap, id: string): Stage {
+  const stage = map.stages.find((candidate) => candidate.id === id);
+  if (!stage) throw new Error(`map ${map.id}@${map.version} has no stage "${id}"`);
+  return stage;
+}
+
+function milestoneRecord(s: JourneyState, id: string): MilestoneRecord {
+  const record = s.milestones.find((m) => m.id === id);
+  if (!record) throw new Error(`journey has no milestone "${id}"`);
+  return record;
+}
+
+function milestoneDefinition(map: JourneyMap, id: string): Milestone {
+  const milestone = map.stages.flatMap((stage) => stage.milestones).find((m) => m.id === id);
+  if (!milestone) throw new Error(`map ${map.id}@${map.version} has no milestone "${id}"`);
+  return milestone;
+}
+
+function touchpointDefinition(map: JourneyMap, id: string): Touchpoint {
+  const all = map.stages.flatMap((stage) => [...stage.touchpoints, ...stage.milestones.flatMap((m) => m.onMissed.touchpoints)]);
+  const touchpoint = all.find((t) => t.id === id);
+  if (!touchpoint) throw new Error(`map ${map.id}@${map.version} has no touchpoint "${id}"`);
+  return touchpoint;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
