@@ -27,7 +27,9 @@ export interface BookedMeeting {
 export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Promise<BookedMeeting> {
   return deps.ledger.once(input.key, async () => {
     const { customer, owner } = input;
-    const slot = firstMeetingSlot(input.notBefore, customer.timeZone, input.durationMinutes);
+    // A touchpoint that runs late (a backdated purchase, a worker that was down) books from now, never in the past.
+    const notBefore = new Date(Math.max(Date.parse(input.notBefore), Date.now())).toISOString();
+    const slot = firstMeetingSlot(notBefore, customer.timeZone, input.durationMinutes);
     const bookingId = `booking-${stableId(input.key).slice(0, 16)}`;
     const booking: BookedMeeting = {
       bookingId,

@@ -56,8 +56,8 @@ export function createApp({ journeys, mailbox, log }: AppDeps): express.Express 
 
   if (mailbox) {
     app.get('/v1/mail', async (req, res) => {
-      const { to } = z.object({ to: z.email().optional() }).parse(req.query);
-      res.json({ mail: await mailbox.list({ to }) });
+      const filter = z.object({ to: z.email().optional(), journey: z.string().min(1).optional() }).parse(req.query);
+      res.json({ mail: await mailbox.list(filter) });
     });
     app.get('/v1/mail/:id.eml', async (req: Request<{ id: string }>, res) => {
       const raw = await mailbox.raw(req.params.id);

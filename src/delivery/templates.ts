@@ -55,10 +55,14 @@ export class EmailTemplates {
   render(name: string, variables: object): RenderedEmail {
     const template = this.templates.get(name);
     if (!template) throw new Error(`no email template "${name}" (have: ${this.names().join(', ')})`);
-    return {
-      subject: template.subject(variables).trim(),
-      text: template.text(variables),
-      ...(template.html ? { html: template.html(variables) } : {}),
-    };
+    try {
+      return {
+        subject: template.subject(variables).trim(),
+        text: template.text(variables),
+        ...(template.html ? { html: template.html(variables) } : {}),
+      };
+    } catch (err) {
+      throw new Error(`email template "${name}": ${(err as Error).message}`);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../zod-messages';
 
 function isTimeZone(zone: string): boolean {
   try {

@@ -9,6 +9,8 @@ export interface CaughtMail {
   to: string[];
   subject: string;
   messageId?: string;
+  /** The engine's idempotency key (X-Journey-Key): which journey and touchpoint sent it. */
+  journeyKey?: string;
   text: string;
   attachments: { filename?: string; contentType: string; size: number }[];
 }
@@ -31,6 +33,7 @@ export class Mailbox {
       to: envelopeTo,
       subject: parsed.subject ?? '',
       messageId: parsed.messageId,
+      journeyKey: headerText(parsed.headers.get('x-journey-key')),
       text: parsed.text ?? '',
       attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
     };
@@ -42,8 +45,8 @@ export class Mailbox {
     return mail;
   }
 
-  /** Newest first, optionally only what was sent to one address. */
-  async list(filter: { to?: string } = {}): Promise<CaughtMail[]> {
+  /** Newest first, optionally only what was sent to one address or by one journey (its workflow id). */
+  async list(filter: { to?: string; journey?: string } = {}): Promise<CaughtMail[]> {
     let names: string[];
     try {
       names = (await readdir(this.dir)).filter((name) => name.endsWith('.json'));
@@ -57,6 +60,7 @@ export class Mailbox {
     const wanted = filter.to?.toLowerCase();
     return mails
       .filter((mail) => !wanted || mail.to.some((to) => to.toLowerCase() === wanted))
+      .filter((mail) => !filter.journey || mail.journeyKey?.startsWith(`${filter.journey}/`))
       .sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
   }
 
@@ -69,4 +73,8 @@ export class Mailbox {
       return undefined;
     }
   }
+}
+
+function headerText(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

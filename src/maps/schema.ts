@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import '../zod-messages';
 
 /**
  * The journey-map language. A map is data: the workflow interprets it, so the types here are the
@@ -47,7 +48,7 @@ export const touchpointSchema = z.discriminatedUnion('action', [
 
 /** A touchpoint placed in time: once at `at`, or every `every` days from `at` while the stage lasts. */
 export const scheduledTouchpointSchema = touchpointSchema.and(
-  z.object({
+  z.strictObject({
     at: timingSchema,
     every: z.number().int().min(1).optional(),
   }),

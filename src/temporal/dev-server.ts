@@ -52,7 +52,7 @@ export async function startTemporalDevServer(options: {
     '--namespace',
     namespace,
     '--log-level',
-    'warn',
+    'error',
     ...(options.uiPort > 0 ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...journeySearchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]),
   ];
@@ -81,7 +81,7 @@ export async function startTemporalDevServer(options: {
     process: child,
     async stop() {
       if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill('SIGINT'); // what Ctrl-C sends: the CLI shuts down cleanly on it
       const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(killer);

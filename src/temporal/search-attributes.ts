@@ -1,4 +1,4 @@
-import type { Connection } from '@temporalio/client';
+import type { OperatorService } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
@@ -19,7 +19,10 @@ const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.Ind
  * Registers the journey search attributes that the namespace lacks. The dev server gets them from
  * its start flags; this serves other servers (the time-skipping test server, a self-hosted cluster).
  */
-export async function registerJourneySearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function registerJourneySearchAttributes(
+  connection: { operatorService: OperatorService },
+  namespace: string,
+): Promise<string[]> {
   const known = await registeredNames(connection, namespace);
   const missing = journeySearchAttributeKeys.filter((key) => !known.has(key.name));
   if (missing.length > 0) {
@@ -32,7 +35,7 @@ export async function registerJourneySearchAttributes(connection: Connection, na
 }
 
 /** The names the namespace knows; the time-skipping server cannot list them (it accepts adding them). */
-async function registeredNames(connection: Connection, namespace: string): Promise<Set<string>> {
+async function registeredNames(connection: { operatorService: OperatorService }, namespace: string): Promise<Set<string>> {
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     return new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);

@@ -1,21 +1,39 @@
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { loadConfig, runMain } from '../config';
 import { FileDeliveryLedger } from '../delivery/ledger';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { MapCatalog } from '../maps/catalog';
+import { registerJourneySearchAttributes } from '../temporal/search-attributes';
 import { createJourneyWorker } from './create-worker';
 
 /** The worker process: runs journeys and their touchpoints until SIGINT/SIGTERM, then drains and stops. */
 runMain(async () => {
   const config = loadConfig();
   const log = createLogger('worker', config.LOG_LEVEL);
+  // The SDK's own log lines go through the same JSON logger as ours.
+  const sdkLevel = ({ fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE' } as const)[
+    config.LOG_LEVEL
+  ] satisfies LogLevel;
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, ({ level, message, meta }) => {
+      const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+      log[method]({ ...meta, sdk: true }, message);
+    }),
+  });
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
   MapCatalog.load(config.MAPS_DIR, templates);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  try {
+    const added = await registerJourneySearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+    if (added.length > 0) log.info(`registered search attributes ${added.join(', ')}`);
+  } catch (err) {
+    // Without operator rights (e.g. Temporal Cloud) an admin registers them once, up front.
+    log.warn({ err }, 'could not register the journey search attributes: register them (temporal operator search-attribute create) before journeys start');
+  }
   const worker = await createJourneyWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

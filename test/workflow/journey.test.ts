@@ -1,90 +1,29 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
-import { createActivities } from '../../activities';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { ensureTestServer } from '../../src/temporal/binaries';
-import { registerJourneySearchAttributes } from '../../src/temporal/search-attributes';
-import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
-import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
-import { customerFixture, DAY_MS, defaultMap, productEvent, templates } from '../helpers/fixtures';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { JourneyState } from '../../workflows/journey';
+import { productEventSignal } from '../../workflows/messages';
+import { DAY_MS, productEvent } from '../helpers/fixtures';
+import { createTimeSkippingEnv, runJourney, type Activities, type JourneyStory } from '../helpers/time-skipping';
 
 /** Whole journeys under time skipping: a year of a customer's life in seconds, real activity code. */
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensureTestServer() } },
-  });
-  await registerJourneySearchAttributes(env.connection, 'default');
+  env = await createTimeSkippingEnv();
 });
 
 afterAll(async () => {
   await env?.teardown();
 });
 
-type Activities = ReturnType<typeof createActivities>;
+/** The real activities, each wrapped in jest.fn to record its calls. */
+const recorded = (real: Activities) => ({
+  sendTouchpointEmail: jest.fn(real.sendTouchpointEmail),
+  bookMeeting: jest.fn(real.bookMeeting),
+  createOwnerTask: jest.fn(real.createOwnerTask),
+});
 
-/** The real activities (nodemailer building real messages, a real ledger), each wrapped to record its calls. */
-function recordedActivities() {
-  const real = createActivities({
-    mailer: nodemailer.createTransport({ jsonTransport: true }),
-    ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
-    templates,
-    mailFrom: 'Success <success@journeys.test>',
-  });
-  return {
-    sendTouchpointEmail: jest.fn(real.sendTouchpointEmail),
-    bookMeeting: jest.fn(real.bookMeeting),
-    createOwnerTask: jest.fn(real.createOwnerTask),
-  } satisfies Activities;
-}
-
-let sequence = 0;
-
-/** Starts a journey for a customer who purchases now (in the test server's time) and runs `story` with a worker. */
-async function journey(story: (ctx: {
-  handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof journeyWorkflow>>>;
-  purchasedAt: number;
-  activities: ReturnType<typeof recordedActivities>;
-  state: () => Promise<JourneyState>;
-  /** Moves the test server's clock to `days` after the purchase. */
-  untilDay: (days: number) => Promise<void>;
-}) => Promise<void>) {
-  const taskQueue = `journeys-${++sequence}`;
-  const activities = recordedActivities();
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities,
-  });
-  const purchasedAt = await env.currentTimeMs();
-  const customer = customerFixture(purchasedAt, { customerId: `customer-${sequence}` });
-  await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(journeyWorkflow, {
-      taskQueue,
-      workflowId: `journey-${customer.customerId}`,
-      args: [{ customer, map: defaultMap }],
-    });
-    const state = () => handle.query(journeyStateQuery);
-    const untilDay = async (days: number) => {
-      const now = await env.currentTimeMs();
-      const target = purchasedAt + days * DAY_MS;
-      if (target > now) await env.sleep(target - now);
-      await state(); // the workflow has processed everything due up to now
-    };
-    try {
-      await story({ handle, purchasedAt, activities, state, untilDay });
-    } finally {
-      // A journey still waiting on timers would keep the worker from shutting down.
-      await handle.terminate('test over').catch(() => undefined);
-    }
-  });
-}
+const journey = (story: (ctx: JourneyStory<ReturnType<typeof recorded>>) => Promise<void>) =>
+  runJourney(env, recorded, story);
 
 const dayOf = (iso: string | undefined, purchasedAt: number) =>
   iso === undefined ? undefined : Math.floor((Date.parse(iso) - purchasedAt) / DAY_MS);

@@ -1,0 +1,60 @@
+/**
+ * Records journey histories as replay fixtures (`npm run record-histories`). Run it after changing
+ * the interpreter on purpose and keep the old fixtures: test/replay proves journeys recorded under
+ * earlier code still replay under the new code (changes that alter commands need patched()).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { PROJECT_ROOT } from '../src/config';
+import { productEventSignal } from '../workflows/messages';
+import { defaultMap, productEvent } from '../test/helpers/fixtures';
+import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
+
+const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
+  'adopts-and-renews': async ({ handle, purchasedAt, untilDay }) => {
+    await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt));
+    await untilDay(2);
+    await handle.signal(productEventSignal, productEvent('feature.used', { feature: 'reports' }, purchasedAt));
+    await untilDay(340);
+    await handle.signal(productEventSignal, productEvent('renewal.renewed'));
+    await untilDay(420);
+  },
+  'never-logs-in': async ({ untilDay }) => {
+    await untilDay(120);
+  },
+  churns: async ({ handle, purchasedAt, untilDay }) => {
+    await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt));
+    await untilDay(300);
+    await handle.signal(productEventSignal, productEvent('renewal.churned'));
+    await handle.result();
+  },
+};
+
+async function main() {
+  const env = await createTimeSkippingEnv();
+  const dir = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+  try {
+    for (const [name, story] of Object.entries(stories)) {
+      await runJourney(env, (real) => real as never, async (ctx) => {
+        await story(ctx);
+        // Every run of the journey: a renewal continues as new, so one story can span several runs.
+        let runId: string | null | undefined = ctx.handle.firstExecutionRunId;
+        for (let run = 1; runId; run += 1) {
+          const history = await env.client.workflow.getHandle(ctx.handle.workflowId, runId).fetchHistory();
+          const file = path.join(dir, `${defaultMap.id}-v${defaultMap.version}-${name}-run${run}.json`);
+          writeFileSync(file, historyToJSON(history));
+          console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
+          runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+        }
+      });
+    }
+  } finally {
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

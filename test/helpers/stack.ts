@@ -1,0 +1,111 @@
+import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { createApp } from '../../src/api/app';
+import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import { JourneyService } from '../../src/journeys/service';
+import { createLogger } from '../../src/logger';
+import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
+import { ensureTemporalCli } from '../../src/temporal/binaries';
+import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { createJourneyWorker } from '../../src/worker/create-worker';
+import { freePort } from './eventually';
+import { catalog, templates } from './fixtures';
+
+const TASK_QUEUE = 'customer-journeys';
+
+/**
+ * The real engine on loopback: the Temporal dev server on a SQLite file, a real SMTP mail catcher,
+ * the worker and the HTTP API. Each part can be stopped and started again on the same data.
+ */
+export class LocalStack {
+  readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'journeys-stack-'));
+  devServer?: DevServer;
+  catcher?: MailCatcher;
+  private workerConnection?: NativeConnection;
+  private worker?: Worker;
+  private workerRun?: Promise<void>;
+  private clientConnection?: Connection;
+  private server?: Server;
+  apiUrl = '';
+  private temporalPort = 0;
+  private apiPort = 0;
+
+  async startTemporal(): Promise<void> {
+    this.temporalPort ||= await freePort();
+    this.devServer = await startTemporalDevServer({
+      cli: ensureTemporalCli(),
+      dbFile: path.join(this.dataDir, 'temporal.sqlite'),
+      port: this.temporalPort,
+      uiPort: 0,
+    });
+  }
+
+  async startMail(options: { rejectRecipients?: (address: string) => boolean } = {}): Promise<void> {
+    this.catcher = await startMailCatcher({ dir: path.join(this.dataDir, 'mail'), ...options });
+  }
+
+  async startWorker(): Promise<void> {
+    this.workerConnection = await NativeConnection.connect({ address: this.devServer!.address });
+    this.worker = await createJourneyWorker({
+      connection: this.workerConnection,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      deps: {
+        mailer: nodemailer.createTransport(`smtp://127.0.0.1:${this.catcher!.port}`),
+        ledger: new FileDeliveryLedger(path.join(this.dataDir, 'deliveries')),
+        templates,
+        mailFrom: 'Customer Success <success@journeys.test>',
+      },
+    });
+    this.workerRun = this.worker.run();
+  }
+
+  async startApi(): Promise<void> {
+    this.clientConnection = await Connection.connect({ address: this.devServer!.address });
+    const client = new Client({ connection: this.clientConnection, namespace: 'default' });
+    const app = createApp({
+      journeys: new JourneyService(client, catalog, TASK_QUEUE),
+      mailbox: this.catcher!.mailbox,
+      log: createLogger('api-test', 'silent'),
+    });
+    this.apiPort ||= await freePort();
+    await new Promise<void>((resolve) => {
+      this.server = app.listen(this.apiPort, '127.0.0.1', () => resolve());
+    });
+    this.apiUrl = `http://127.0.0.1:${this.apiPort}`;
+  }
+
+  async stopWorkerAndApi(): Promise<void> {
+    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+    this.server?.closeAllConnections();
+    await this.clientConnection?.close();
+    this.worker?.shutdown();
+    await this.workerRun;
+    await this.workerConnection?.close();
+  }
+
+  async stopAll(): Promise<void> {
+    await this.stopWorkerAndApi();
+    await this.catcher?.close();
+    await this.devServer?.stop();
+  }
+
+  async post(route: string, body: unknown): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.apiUrl}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  async get(route: string): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.apiUrl}${route}`);
+    return { status: response.status, body: await response.json() };
+  }
+}

@@ -1,0 +1,86 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { createActivities } from '../../activities';
+import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import type { JourneyMap } from '../../src/maps/schema';
+import { ensureTestServer } from '../../src/temporal/binaries';
+import { registerJourneySearchAttributes } from '../../src/temporal/search-attributes';
+import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
+import { journeyStateQuery } from '../../workflows/messages';
+import { customerFixture, DAY_MS, defaultMap, templates } from './fixtures';
+
+export type Activities = ReturnType<typeof createActivities>;
+
+/** The time-skipping test server with the journey search attributes registered. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ensureTestServer() } },
+  });
+  await registerJourneySearchAttributes(env.connection, 'default');
+  return env;
+}
+
+export interface JourneyStory<A extends Activities> {
+  handle: WorkflowHandleWithFirstExecutionRunId<typeof journeyWorkflow>;
+  purchasedAt: number;
+  activities: A;
+  state: () => Promise<JourneyState>;
+  /** Moves the test server's clock to `days` after the purchase, then lets the journey catch up. */
+  untilDay: (days: number) => Promise<void>;
+}
+
+let sequence = 0;
+
+/**
+ * Runs one customer's journey under time skipping with the real activity code (nodemailer building
+ * real messages, a real ledger), each activity passed through `wrap` so a test can record its calls.
+ */
+export async function runJourney<A extends Activities>(
+  env: TestWorkflowEnvironment,
+  wrap: (activities: Activities) => A,
+  story: (ctx: JourneyStory<A>) => Promise<void>,
+  map: JourneyMap = defaultMap,
+): Promise<void> {
+  const taskQueue = `journeys-${++sequence}`;
+  const activities = wrap(
+    createActivities({
+      mailer: nodemailer.createTransport({ jsonTransport: true }),
+      ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
+      templates,
+      mailFrom: 'Success <success@journeys.test>',
+    }),
+  );
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities,
+  });
+  const purchasedAt = await env.currentTimeMs();
+  const customer = customerFixture(purchasedAt, { customerId: `customer-${sequence}` });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(journeyWorkflow, {
+      taskQueue,
+      workflowId: `journey-${customer.customerId}-${Date.now()}`,
+      args: [{ customer, map }],
+    });
+    const state = () => handle.query(journeyStateQuery);
+    const untilDay = async (days: number) => {
+      const now = await env.currentTimeMs();
+      const target = purchasedAt + days * DAY_MS;
+      if (target > now) await env.sleep(target - now);
+      await state();
+    };
+    try {
+      await story({ handle, purchasedAt, activities, state, untilDay });
+    } finally {
+      // A journey still waiting on timers would keep the worker from shutting down.
+      await env.client.workflow.getHandle(handle.workflowId).terminate('story over').catch(() => undefined);
+    }
+  });
+}

@@ -1,0 +1,208 @@
+import { simpleParser } from 'mailparser';
+import { DAY_MS } from '../helpers/fixtures';
+import { eventually } from '../helpers/eventually';
+import { LocalStack } from '../helpers/stack';
+
+/**
+ * The engine end to end on this machine: the real Temporal dev server, a real SMTP server on
+ * loopback receiving the real emails, and real HTTP against the express app.
+ */
+const stack = new LocalStack();
+
+beforeAll(async () => {
+  await stack.startTemporal();
+  await stack.startMail();
+  await stack.startWorker();
+  await stack.startApi();
+}, 120_000);
+
+afterAll(async () => {
+  await stack.stopAll();
+}, 60_000);
+
+function purchase(customerId: string, overrides: Record<string, unknown> = {}) {
+  const now = Date.now();
+  return {
+    customerId,
+    company: `${customerId} Ltd`,
+    contact: { name: 'Jo Bloggs', email: `jo@${customerId}.example` },
+    plan: 'pro',
+    segment: 'scaling',
+    timeZone: 'America/New_York',
+    purchaseDate: new Date(now).toISOString(),
+    renewalDate: new Date(now + 365 * DAY_MS).toISOString(),
+    ...overrides,
+  };
+}
+
+async function mailTo(address: string) {
+  return stack.catcher!.mailbox.list({ to: address });
+}
+
+test('a purchase starts the journey and the welcome email reaches the contact', async () => {
+  const response = await stack.post('/v1/purchases', purchase('globex'));
+  expect(response.status).toBe(201);
+  expect(response.body).toEqual({ workflowId: 'journey-globex', created: true, map: { id: 'default', version: 1 } });
+
+  const [welcome] = await eventually(async () => {
+    const mail = await mailTo('jo@globex.example');
+    expect(mail).toHaveLength(1);
+    return mail;
+  });
+  expect(welcome!.subject).toBe('Welcome to your pro plan, globex Ltd');
+  expect(welcome!.text).toContain('Hello Jo Bloggs');
+  expect(welcome!.text).toContain('globex Ltd');
+  expect(welcome!.text).toContain('Sam Rivera');
+
+  // The API lists the caught mail too, as a person at the local stack would read it.
+  const listed = await stack.get('/v1/mail?journey=journey-globex');
+  expect(listed.body.mail).toEqual([expect.objectContaining({ subject: welcome!.subject, journeyKey: 'journey-globex/term-1/welcome-email#1' })]);
+  const console = await fetch(`${stack.apiUrl}/`);
+  expect(console.headers.get('content-type')).toContain('text/html');
+  expect(await console.text()).toContain('<title>Customer journeys</title>');
+
+  const journey = await stack.get('/v1/customers/globex/journey');
+  expect(journey.status).toBe(200);
+  expect(journey.body).toMatchObject({ mapId: 'default', mapVersion: 1, stage: 'onboarding', term: 1, atRisk: false });
+  const kickoff = journey.body.touchpoints.find((t: { touchpointId: string }) => t.touchpointId === 'kickoff-call');
+  expect(kickoff).toMatchObject({ status: 'pending', owner: { name: 'Sam Rivera' } });
+  expect(Date.parse(kickoff.dueAt) - Date.parse(journey.body.stageEnteredAt)).toBe(2 * DAY_MS);
+});
+
+test('the same purchase again answers with the existing journey, never a second one', async () => {
+  const first = await stack.post('/v1/purchases', purchase('initech'));
+  const again = await stack.post('/v1/purchases', purchase('initech'));
+  expect(first.status).toBe(201);
+  expect(again.status).toBe(200);
+  expect(again.body).toEqual({ workflowId: 'journey-initech', created: false, map: { id: 'default', version: 1 } });
+  await eventually(async () => expect(await mailTo('jo@initech.example')).toHaveLength(1));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  expect(await mailTo('jo@initech.example')).toHaveLength(1);
+});
+
+test('events change the journey; the same eventId twice counts once; unknown customers are 404', async () => {
+  await stack.post('/v1/purchases', purchase('umbrella'));
+  const login = { eventId: 'evt-login-1', type: 'user.login', occurredAt: new Date().toISOString() };
+  expect((await stack.post('/v1/customers/umbrella/events', login)).status).toBe(202);
+  expect((await stack.post('/v1/customers/umbrella/events', login)).status).toBe(202);
+  const reports = { eventId: 'evt-reports-1', type: 'feature.used', feature: 'reports' };
+  expect((await stack.post('/v1/customers/umbrella/events', reports)).status).toBe(202);
+
+  const journey = await eventually(async () => {
+    const { body } = await stack.get('/v1/customers/umbrella/journey');
+    expect(body.stage).toBe('adoption');
+    return body;
+  });
+  expect(journey.eventsReceived).toBe(2);
+  expect(journey.milestones).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ id: 'first-login', status: 'reached', eventId: 'evt-login-1', reachedAt: login.occurredAt }),
+      expect.objectContaining({ id: 'key-feature-used', status: 'reached', eventId: 'evt-reports-1' }),
+    ]),
+  );
+
+  const unknown = await stack.post('/v1/customers/nobody/events', { eventId: 'e1', type: 'user.login' });
+  expect(unknown.status).toBe(404);
+  expect(unknown.body.error).toBe('no journey for customer "nobody"');
+  expect((await stack.get('/v1/customers/nobody/journey')).status).toBe(404);
+});
+
+test('a call due in the past is booked at once and its invitation carries an .ics for both sides', async () => {
+  const threeDaysAgo = Date.now() - 3 * DAY_MS;
+  await stack.post('/v1/purchases', purchase('hooli', { purchaseDate: new Date(threeDaysAgo).toISOString() }));
+  const invitation = await eventually(async () => {
+    const mail = await mailTo('jo@hooli.example');
+    const found = mail.find((m) => m.subject.startsWith('Invitation: Kickoff'));
+    expect(found).toBeDefined();
+    return found!;
+  });
+  expect(invitation.to).toEqual(expect.arrayContaining(['jo@hooli.example', 'sam.rivera@success.example']));
+  const raw = await stack.catcher!.mailbox.raw(invitation.id);
+  const parsed = await simpleParser(raw!);
+  // iCalendar folds long lines at 75 octets; unfold before reading.
+  const ics = parsed.attachments.find((a) => a.filename === 'invite.ics')!.content.toString().replace(/\r?\n[ \t]/g, '');
+  expect(ics).toContain('METHOD:REQUEST');
+  expect(ics).toMatch(/ORGANIZER;CN="Sam Rivera":mailto:sam.rivera@success.example/i);
+  expect(ics).toMatch(/ATTENDEE;[^\n]*CN="Jo Bloggs":MAILTO:jo@hooli.example/i);
+
+  const start = /DTSTART:(\d{8}T\d{6}Z)/.exec(ics)![1]!;
+  const startsAt = Date.parse(start.replace(/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/, '$1-$2-$3T$4:$5:$6Z'));
+  expect(startsAt).toBeGreaterThan(Date.now()); // due yesterday, so booked from now on, never in the past
+
+  const { body } = await stack.get('/v1/customers/hooli/journey');
+  expect(body.bookings[0].startsAt).toBe(new Date(startsAt).toISOString());
+  expect(body.bookings).toEqual([expect.objectContaining({ kind: 'call', topic: 'Kickoff', timeZone: 'America/New_York' })]);
+});
+
+test('invalid bodies get 400 naming the field and the reason', async () => {
+  const badEmail = await stack.post('/v1/purchases', purchase('bad1', { contact: { name: 'X', email: 'not-an-email' } }));
+  expect(badEmail.status).toBe(400);
+  expect(badEmail.body.issues).toEqual([expect.objectContaining({ field: 'contact.email' })]);
+
+  const badZone = await stack.post('/v1/purchases', purchase('bad2', { timeZone: 'Mars/Olympus' }));
+  expect(badZone.body.issues).toEqual([{ field: 'timeZone', message: 'must be an IANA time zone such as "Europe/Berlin"' }]);
+
+  const backwards = await stack.post('/v1/purchases', purchase('bad3', { renewalDate: '2020-01-01' }));
+  expect(backwards.body.issues).toEqual([{ field: 'renewalDate', message: 'must be after purchaseDate' }]);
+
+  const { company: _company, ...noCompany } = purchase('bad4');
+  const missing = await stack.post('/v1/purchases', noCompany);
+  expect(missing.body.issues).toEqual([expect.objectContaining({ field: 'company' })]);
+
+  const unknownMap = await stack.post('/v1/purchases', { ...purchase('bad5'), mapId: 'nope' });
+  expect(unknownMap.status).toBe(400);
+  expect(unknownMap.body.issues[0].field).toBe('mapId');
+
+  const notJson = await stack.post('/v1/purchases', '{"customerId": ');
+  expect(notJson).toEqual({ status: 400, body: { error: 'invalid request', issues: [{ field: '(body)', message: 'is not valid JSON' }] } });
+
+  await stack.post('/v1/purchases', purchase('wayne'));
+  const noType = await stack.post('/v1/customers/wayne/events', { eventId: 'e1' });
+  expect(noType.status).toBe(400);
+  expect(noType.body.issues).toEqual([expect.objectContaining({ field: 'type' })]);
+  const badPath = await stack.post('/v1/customers/bad%20id/events', { eventId: 'e1', type: 'user.login' });
+  expect(badPath.status).toBe(400);
+  expect(badPath.body.issues).toEqual([expect.objectContaining({ field: 'customerId' })]);
+
+  // Nothing invalid started a journey.
+  for (const id of ['bad1', 'bad2', 'bad3', 'bad4', 'bad5']) {
+    expect((await stack.get(`/v1/customers/${id}/journey`)).status).toBe(404);
+  }
+});
+
+test('ops find journeys by segment and stage through the search attributes', async () => {
+  await stack.post('/v1/purchases', purchase('stark', { segment: 'enterprise-test' }));
+  const listed = await eventually(async () => {
+    const { body } = await stack.get('/v1/journeys?segment=enterprise-test&stage=onboarding');
+    expect(body.journeys).toHaveLength(1);
+    return body.journeys[0];
+  });
+  expect(listed).toMatchObject({ customerId: 'stark', stage: 'onboarding', atRisk: false, term: 1, map: 'default@1' });
+  expect(listed.owners).toEqual(expect.arrayContaining(['sam.rivera@success.example', 'alex.chen@success.example']));
+});
+
+test('restarting the worker, the API and the Temporal server keeps every journey where it was', async () => {
+  await stack.post('/v1/purchases', purchase('cyberdyne'));
+  await stack.post('/v1/customers/cyberdyne/events', { eventId: 'c-login', type: 'user.login' });
+  const before = await eventually(async () => {
+    const { body } = await stack.get('/v1/customers/cyberdyne/journey');
+    expect(body.milestones.find((m: { id: string }) => m.id === 'first-login').status).toBe('reached');
+    expect(body.touchpoints.find((t: { touchpointId: string }) => t.touchpointId === 'welcome-email').status).toBe('done');
+    return body;
+  });
+
+  await stack.stopWorkerAndApi();
+  await stack.devServer!.stop();
+  await stack.startTemporal();
+  await stack.startWorker();
+  await stack.startApi();
+
+  const after = await stack.get('/v1/customers/cyberdyne/journey');
+  expect(after.body).toEqual(before);
+  await stack.post('/v1/customers/cyberdyne/events', { eventId: 'c-reports', type: 'feature.used', feature: 'reports' });
+  await eventually(async () => expect((await stack.get('/v1/customers/cyberdyne/journey')).body.stage).toBe('adoption'));
+  // The welcome email went out once, before the restart, and not again.
+  expect(await mailTo('jo@cyberdyne.example')).toHaveLength(1);
+  // Journeys started before the restart are all still there.
+  expect((await stack.get('/v1/customers/globex/journey')).body.stage).toBe('onboarding');
+}, 120_000);

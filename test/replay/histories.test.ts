@@ -1,0 +1,20 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+
+/**
+ * Journeys recorded under earlier interpreter code (test/fixtures/histories, `npm run record-histories`)
+ * must replay under the current code: a change that alters the commands of running journeys fails here
+ * until it is put behind patched().
+ */
+const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+const fixtures = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+
+test('there are recorded journeys for the default map', () => {
+  expect(fixtures).toEqual(expect.arrayContaining([expect.stringMatching(/^default-v1-.*-run1\.json$/)]));
+});
+
+test.each(fixtures)('%s replays under the current workflow code', async (fixture) => {
+  const history: unknown = JSON.parse(readFileSync(path.join(dir, fixture), 'utf8'));
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, fixture);
+});

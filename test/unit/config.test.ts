@@ -1,0 +1,27 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+test('defaults describe the local stack', () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({
+    temporalAddress: '127.0.0.1:7233',
+    TEMPORAL_TASK_QUEUE: 'customer-journeys',
+    API_PORT: 3000,
+    smtpUrl: 'smtp://127.0.0.1:1025',
+  });
+  expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+});
+
+test('every mistake is reported with the variable that holds it', () => {
+  const load = () => loadConfig({ TEMPORAL_ADDRESS: 'temporal', API_PORT: 'eighty', SMTP_URL: 'http://mail' });
+  expect(load).toThrow(ConfigError);
+  expect(load).toThrow(/TEMPORAL_ADDRESS: must be host:port/);
+  expect(load).toThrow(/API_PORT: /);
+  expect(load).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+});
+
+test('named servers replace the local ones', () => {
+  const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', SMTP_URL: 'smtps://relay.internal:465', API_PORT: '' });
+  expect(config.temporalAddress).toBe('temporal.internal:7233');
+  expect(config.smtpUrl).toBe('smtps://relay.internal:465');
+  expect(config.API_PORT).toBe(3000); // empty means unset
+});

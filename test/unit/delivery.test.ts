@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import { catalog, customerFixture, templates } from '../helpers/fixtures';
+
+test('the ledger delivers once per key and returns the first result to a retry', async () => {
+  const ledger = new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-')));
+  const deliver = jest.fn(() => Promise.resolve({ messageId: '<1@x>' }));
+  expect(await ledger.once('journey-a/term-1/welcome#1', deliver)).toEqual({ messageId: '<1@x>' });
+  expect(await ledger.once('journey-a/term-1/welcome#1', deliver)).toEqual({ messageId: '<1@x>' });
+  expect(await ledger.once('journey-a/term-1/welcome#2', deliver)).toEqual({ messageId: '<1@x>' });
+  expect(deliver).toHaveBeenCalledTimes(2);
+});
+
+test('a failed delivery is not recorded, so the retry delivers', async () => {
+  const ledger = new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-')));
+  await expect(ledger.once('k', () => Promise.reject(new Error('smtp down')))).rejects.toThrow('smtp down');
+  expect(await ledger.once('k', () => Promise.resolve('sent'))).toBe('sent');
+});
+
+test('templates render the customer and owner, and refuse variables that do not exist', () => {
+  const customer = customerFixture(Date.parse('2026-11-24T10:00:00Z'));
+  const email = templates.render('welcome', { customer, contact: customer.contact, owner: catalog.team.successManager });
+  expect(email.subject).toBe('Welcome to your pro plan, Acme Analytics');
+  expect(email.text).toContain('Hello Ana Lopez');
+  expect(email.html).toContain('<strong>pro</strong>');
+  expect(() => templates.render('welcome', { customer, contact: customer.contact })).toThrow(/email template "welcome": "name" not defined/);
+  expect(() => templates.render('nope', {})).toThrow(/no email template "nope"/);
+});
