@@ -1,0 +1,21 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/config';
+
+/** A configuration mistake stops each process at start, naming the variable, before it touches anything. */
+const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+test.each([
+  ['api', 'src/api/main.ts', { API_PORT: 'eighty' }, /API_PORT: /],
+  ['worker', 'src/worker/main.ts', { TEMPORAL_ADDRESS: 'no-port-here' }, /TEMPORAL_ADDRESS: must be host:port/],
+  ['launcher', 'src/dev/start.ts', { SMTP_URL: 'http://mail.example' }, /SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/],
+])('the %s refuses a bad configuration with the variable named', (_name, entry, env, message) => {
+  const run = spawnSync(tsx, [path.join(PROJECT_ROOT, entry)], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
+});
