@@ -40,6 +40,8 @@ export interface JourneyInput {
   map: JourneyMap;
   /** Present when this run continues an earlier one (the next term, or a long term's fresh history). */
   state?: JourneyState;
+  /** A compressed clock for demos and for checking a map live: one journey day lasts `dayMs` real milliseconds. */
+  clock?: { dayMs: number };
 }
 
 export interface JourneyResult {
@@ -102,7 +104,10 @@ export interface JourneyState {
   mapVersion: number;
   term: number;
   termStartedAt: string;
+  /** The renewal moment on this journey's clock (compressed on a demo clock). */
   renewalDate: string;
+  /** How long a journey day lasts here: a real day, or less on a demo clock. */
+  dayMs: number;
   stage: string;
   stageEnteredAt: string;
   stageHistory: { stage: string; enteredAt: string; leftAt?: string; reason?: string }[];
@@ -121,7 +126,8 @@ export interface JourneyState {
 /** One customer's journey from purchase to churn: walks the map's stages, term after term. */
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   const { customer, map } = input;
-  const s: JourneyState = input.state ?? firstTermState(customer, map);
+  const s: JourneyState = input.state ?? firstTermState(customer, map, input.clock?.dayMs ?? DAY_MS);
+  s.dayMs ??= DAY_MS; // runs recorded before the demo clock existed carry no day length
 
   setHandler(productEventSignal, (event) => recordEvent(s, map, event));
   setHandler(journeyStateQuery, () => s);
@@ -140,7 +146,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 
     if (workflowInfo().continueAsNewSuggested) {
       // A busy term (many product events) gets a fresh history; the state carries on as it is.
-      await continueAsNew<typeof journeyWorkflow>({ customer, map, state: s });
+      await continueAsNew<typeof journeyWorkflow>({ ...input, state: s });
     }
     const wakeAt = nextWakeTime(s, stage);
     const eventsSeen = s.eventsReceived;
@@ -151,7 +157,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 
   if (s.outcome.type === 'renewed') {
     log.info('Customer renewed: the journey continues into the next term', { term: s.term + 1 });
-    await continueAsNew<typeof journeyWorkflow>({ customer, map, state: nextTermState(s, customer, map) });
+    await continueAsNew<typeof journeyWorkflow>({ ...input, state: nextTermState(s, customer, map) });
   }
   const endedAt = iso(Date.now());
   leaveStage(s, 'churned', endedAt);
@@ -161,15 +167,18 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 // ---------------------------------------------------------------------------------------------
 // Terms and stages
 
-function firstTermState(customer: Customer, map: JourneyMap): JourneyState {
+function firstTermState(customer: Customer, map: JourneyMap, dayMs: number): JourneyState {
   const firstStage = map.stages[0]!;
+  const purchasedAt = Date.parse(customer.purchaseDate);
+  const termDays = (Date.parse(customer.renewalDate) - purchasedAt) / DAY_MS;
   const s: JourneyState = {
     customerId: customer.customerId,
     mapId: map.id,
     mapVersion: map.version,
     term: 1,
     termStartedAt: customer.purchaseDate,
-    renewalDate: customer.renewalDate,
+    renewalDate: iso(purchasedAt + termDays * dayMs),
+    dayMs,
     stage: firstStage.id,
     stageEnteredAt: customer.purchaseDate,
     stageHistory: [],
@@ -192,7 +201,9 @@ function firstTermState(customer: Customer, map: JourneyMap): JourneyState {
 
 function nextTermState(s: JourneyState, customer: Customer, map: JourneyMap): JourneyState {
   const now = Date.now();
-  const renewsOn = s.outcome?.renewsOn ?? iso(Date.parse(s.renewalDate) + map.renewal.termDays * DAY_MS);
+  // A renewal date named by billing is a real date; on a demo clock the term length stands in for it.
+  const named = s.dayMs === DAY_MS ? s.outcome?.renewsOn : undefined;
+  const renewsOn = named ?? iso(Date.parse(s.renewalDate) + map.renewal.termDays * s.dayMs);
   const stageIndex = map.stages.findIndex((stage) => stage.id === map.renewal.nextTermStage);
   const repeatedStages = new Set(map.stages.slice(stageIndex).map((stage) => stage.id));
   const next: JourneyState = {
@@ -260,35 +271,39 @@ function leaveStage(s: JourneyState, reason: string, at: string): void {
   }
 }
 
-/** Why the current stage ends now, or undefined while it goes on. The last stage ends only with the term. */
-function stageExitReason(s: JourneyState, stage: Stage): string | undefined {
+/** The moments the stage's time rules end it, if it has them. */
+function stageEndTimes(s: JourneyState, stage: Stage): { timeLimit?: number; renewalWindow?: number } {
   const exit = stage.exit;
-  if (!exit) return undefined;
-  const now = Date.now();
-  if (exit.milestones?.length && exit.milestones.every((id) => milestoneRecord(s, id).status === 'reached')) {
+  return {
+    timeLimit: exit?.afterDays === undefined ? undefined : Date.parse(s.stageEnteredAt) + exit.afterDays * s.dayMs,
+    renewalWindow:
+      exit?.daysBeforeRenewal === undefined ? undefined : Date.parse(s.renewalDate) - exit.daysBeforeRenewal * s.dayMs,
+  };
+}
+
+/** Why the current stage ends now, or undefined while it goes on. A stage without exit rules ends only with the term. */
+function stageExitReason(s: JourneyState, stage: Stage): string | undefined {
+  const exitMilestones = stage.exit?.milestones ?? [];
+  if (exitMilestones.length > 0 && exitMilestones.every((id) => milestoneRecord(s, id).status === 'reached')) {
     return 'milestones met';
   }
-  if (exit.afterDays !== undefined && now >= Date.parse(s.stageEnteredAt) + exit.afterDays * DAY_MS) {
-    return 'time limit';
-  }
-  if (exit.daysBeforeRenewal !== undefined && now >= Date.parse(s.renewalDate) - exit.daysBeforeRenewal * DAY_MS) {
-    return 'renewal window opened';
-  }
+  const now = Date.now();
+  const { timeLimit, renewalWindow } = stageEndTimes(s, stage);
+  if (timeLimit !== undefined && now >= timeLimit) return 'time limit';
+  if (renewalWindow !== undefined && now >= renewalWindow) return 'renewal window opened';
   return undefined;
 }
 
 /** The next moment something is due in this stage: a touchpoint, a milestone deadline, a stage end. */
 function nextWakeTime(s: JourneyState, stage: Stage): number | undefined {
+  const { timeLimit, renewalWindow } = stageEndTimes(s, stage);
   const times = [
     ...s.touchpoints.filter((t) => t.status === 'pending').map((t) => Date.parse(t.dueAt)),
     ...s.milestones
       .filter((m) => m.stage === stage.id && m.status === 'pending' && m.dueAt)
       .map((m) => Date.parse(m.dueAt!)),
+    ...[timeLimit, renewalWindow].filter((time) => time !== undefined),
   ];
-  if (stage.exit?.afterDays !== undefined) times.push(Date.parse(s.stageEnteredAt) + stage.exit.afterDays * DAY_MS);
-  if (stage.exit?.daysBeforeRenewal !== undefined) {
-    times.push(Date.parse(s.renewalDate) - stage.exit.daysBeforeRenewal * DAY_MS);
-  }
   return times.length > 0 ? Math.min(...times) : undefined;
 }
 
@@ -313,7 +328,7 @@ async function runDueWork(s: JourneyState, customer: Customer, map: JourneyMap, 
   await perform(s, customer, touchpoint, due);
   const recurring = stage.touchpoints.find((t) => t.id === touchpoint.id && t.every !== undefined);
   if (recurring?.every !== undefined && s.stage === stage.id) {
-    schedule(s, customer, recurring, stage, due.occurrence + 1, Date.parse(due.dueAt) + recurring.every * DAY_MS, due.trigger);
+    schedule(s, customer, recurring, stage, due.occurrence + 1, Date.parse(due.dueAt) + recurring.every * s.dayMs, due.trigger);
   }
   return true;
 }
@@ -417,7 +432,7 @@ async function perform(s: JourneyState, customer: Customer, touchpoint: Touchpoi
       case 'task': {
         const task = await touchpoints.createOwnerTask.executeWithOptions(
           { ...touchpointActivityOptions, summary: `Task "${touchpoint.title}" for ${owner.name}` },
-          [{ ...base, title: touchpoint.title, dueAt: iso(Date.now() + touchpoint.dueInDays * DAY_MS) }],
+          [{ ...base, title: touchpoint.title, dueAt: iso(Date.now() + touchpoint.dueInDays * s.dayMs) }],
         );
         s.tasks.push({ ...task, touchpointKey: record.key });
         record.result = `task created for ${owner.email}`;
@@ -461,7 +476,7 @@ function ownerFor(customer: Customer, role: string): Person {
 function timeOf(s: JourneyState, timing: Timing): number {
   // "purchase" is the start of the term: the purchase itself, or the renewal that began this term.
   const anchors = { stageEntry: s.stageEnteredAt, purchase: s.termStartedAt, renewal: s.renewalDate };
-  return Date.parse(anchors[timing.from]) + timing.days * DAY_MS;
+  return Date.parse(anchors[timing.from]) + timing.days * s.dayMs;
 }
 
 function stageById(map: JourneyMap, id: string): Stage {

@@ -47,6 +47,14 @@ export const customerSchema = z
 export type Person = z.infer<typeof personSchema>;
 export type Customer = z.infer<typeof customerSchema>;
 
-/** POST /v1/purchases: the customer, and optionally the map to run instead of the segment's map. */
-export const purchaseSchema = customerSchema.and(z.object({ mapId: z.string().min(1).optional() }));
+/**
+ * POST /v1/purchases: the customer; optionally the map to run instead of the segment's map, and a
+ * compressed demo clock (e.g. 2 seconds a day) to watch a whole journey play out in minutes.
+ */
+export const purchaseSchema = customerSchema.and(
+  z.object({
+    mapId: z.string().min(1).optional(),
+    demoClock: z.strictObject({ secondsPerDay: z.number().min(0.1).max(86_400) }).optional(),
+  }),
+);
 export type Purchase = z.infer<typeof purchaseSchema>;

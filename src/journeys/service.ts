@@ -60,7 +60,7 @@ export class JourneyService {
 
   /** Starts the customer's journey once; the same purchase again finds the journey already there. */
   async startJourney(purchase: Purchase): Promise<StartedJourney> {
-    const { mapId, ...customerFields } = purchase;
+    const { mapId, demoClock, ...customerFields } = purchase;
     const map = mapId ? this.catalog.get(mapId) : this.catalog.forSegment(purchase.segment);
     if (!map) throw invalidField('mapId', `unknown map "${mapId}" (maps: ${this.catalog.ids().join(', ')})`);
     const customer = { ...customerFields, owners: this.catalog.staff(customerFields.owners) };
@@ -69,7 +69,7 @@ export class JourneyService {
       await this.client.workflow.start(journeyWorkflow, {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [{ customer, map }],
+        args: [{ customer, map, ...(demoClock ? { clock: { dayMs: demoClock.secondsPerDay * 1000 } } : {}) }],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `${customer.company}: ${map.name} (${customer.segment}, ${customer.plan})`,

@@ -2,28 +2,19 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import type { JourneyMap } from '../../src/maps/schema';
-import { ensureTestServer } from '../../src/temporal/binaries';
-import { registerJourneySearchAttributes } from '../../src/temporal/search-attributes';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
 import { journeyStateQuery } from '../../workflows/messages';
 import { customerFixture, DAY_MS, defaultMap, templates } from './fixtures';
 
-export type Activities = ReturnType<typeof createActivities>;
+export { createTimeSkippingEnv } from '../../src/rehearsal/environment';
 
-/** The time-skipping test server with the journey search attributes registered. */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ensureTestServer() } },
-  });
-  await registerJourneySearchAttributes(env.connection, 'default');
-  return env;
-}
+export type Activities = ReturnType<typeof createActivities>;
 
 export interface JourneyStory<A extends Activities> {
   handle: WorkflowHandleWithFirstExecutionRunId<typeof journeyWorkflow>;
@@ -44,7 +35,7 @@ export async function runJourney<A extends Activities>(
   env: TestWorkflowEnvironment,
   wrap: (activities: Activities) => A,
   story: (ctx: JourneyStory<A>) => Promise<void>,
-  map: JourneyMap = defaultMap,
+  options: { map?: JourneyMap; clock?: { dayMs: number } } = {},
 ): Promise<void> {
   const taskQueue = `journeys-${++sequence}`;
   const activities = wrap(
@@ -67,7 +58,7 @@ export async function runJourney<A extends Activities>(
     const handle = await env.client.workflow.start(journeyWorkflow, {
       taskQueue,
       workflowId: `journey-${customer.customerId}-${Date.now()}`,
-      args: [{ customer, map }],
+      args: [{ customer, map: options.map ?? defaultMap, clock: options.clock }],
     });
     const state = () => handle.query(journeyStateQuery);
     const untilDay = async (days: number) => {

@@ -139,3 +139,22 @@ test('renewal.churned ends the journey with that outcome; a duplicate event coun
     expect(result).toMatchObject({ outcome: 'churned', terms: 1 });
   });
 });
+
+test('on a demo clock a journey day lasts what the input says: day 7 escalations arrive after 7 minutes', async () => {
+  const minute = 60_000;
+  await runJourney(
+    env,
+    recorded,
+    async ({ purchasedAt, state }) => {
+      await env.sleep(6 * minute);
+      expect((await state()).milestones.find((m) => m.id === 'first-login')!.status).toBe('pending');
+      await env.sleep(2 * minute);
+      const s = await state();
+      expect(s.dayMs).toBe(minute);
+      expect(Date.parse(s.renewalDate)).toBe(purchasedAt + 365 * minute);
+      expect(Math.round((Date.parse(touchpoint(s, 'login-help-email')[0]!.doneAt!) - purchasedAt) / minute)).toBe(7);
+      expect(touchpoint(s, 'kickoff-call')[0]).toMatchObject({ status: 'done' });
+    },
+    { clock: { dayMs: minute } },
+  );
+});

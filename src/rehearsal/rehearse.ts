@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import nodemailer from 'nodemailer';
+import { createActivities } from '../../activities';
+import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
+import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
+import { FileDeliveryLedger } from '../delivery/ledger';
+import type { EmailTemplates } from '../delivery/templates';
+import type { Customer } from '../journeys/customer';
+import type { JourneyMap } from '../maps/schema';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A product event the rehearsal sends on a given day after the purchase. */
+export interface ScriptedEvent {
+  day: number;
+  type: string;
+  [field: string]: string | number;
+}
+
+export interface TimelineEntry {
+  at: string;
+  day: number;
+  term: number;
+  what: string;
+  owner?: string;
+}
+
+/**
+ * Runs a map for one scripted customer on the time-skipping test server with the real activity code,
+ * except that emails are built and never sent: a year of a journey, rehearsed in seconds.
+ */
+export async function rehearse(options: {
+  env: TestWorkflowEnvironment;
+  map: JourneyMap;
+  templates: EmailTemplates;
+  /** The customer; their purchase and renewal dates are moved to start now on the test clock. */
+  customer: Customer;
+  events: ScriptedEvent[];
+  days: number;
+}): Promise<{ timeline: TimelineEntry[]; final: JourneyState }> {
+  const { env, map } = options;
+  const ledgerDir = mkdtempSync(path.join(os.tmpdir(), 'rehearsal-'));
+  const taskQueue = `rehearsal-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../workflows'),
+    activities: createActivities({
+      mailer: nodemailer.createTransport({ jsonTransport: true }), // builds every message, sends none
+      ledger: new FileDeliveryLedger(ledgerDir),
+      templates: options.templates,
+      mailFrom: 'Rehearsal <rehearsal@journeys.local>',
+    }),
+  });
+  const purchasedAt = await env.currentTimeMs();
+  const termMs = Date.parse(options.customer.renewalDate) - Date.parse(options.customer.purchaseDate);
+  const customer: Customer = {
+    ...options.customer,
+    purchaseDate: new Date(purchasedAt).toISOString(),
+    renewalDate: new Date(purchasedAt + termMs).toISOString(),
+  };
+  const snapshots = new Map<string, JourneyState>();
+  try {
+    return await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(journeyWorkflow, {
+        taskQueue,
+        workflowId: `rehearsal-${customer.customerId}-${taskQueue}`,
+        args: [{ customer, map }],
+      });
+      // Each term is its own run, so the state is kept at every step to see every term whole.
+      const snapshot = async () => {
+        const state = await handle.query(journeyStateQuery);
+        snapshots.set(`${state.term}`, state);
+        return state;
+      };
+      // A week at a time, so a term that ends on the way is seen before its run closes.
+      const untilDay = async (day: number) => {
+        for (;;) {
+          const now = await env.currentTimeMs();
+          const target = Math.min(now + 7 * DAY_MS, purchasedAt + day * DAY_MS);
+          if (target <= now) return;
+          await env.sleep(target - now);
+          await snapshot();
+        }
+      };
+      for (const [i, { day, ...event }] of [...options.events].sort((a, b) => a.day - b.day).entries()) {
+        await untilDay(day);
+        await snapshot();
+        await handle.signal(productEventSignal, {
+          ...event,
+          eventId: `rehearsal-${i}`,
+          occurredAt: new Date(purchasedAt + day * DAY_MS).toISOString(),
+        });
+      }
+      await untilDay(options.days);
+      const final = await snapshot().catch(() => [...snapshots.values()].at(-1)!);
+      await env.client.workflow.getHandle(handle.workflowId).terminate('rehearsal over').catch(() => undefined);
+      return { timeline: timelineOf([...snapshots.values()], purchasedAt, options.events), final };
+    });
+  } finally {
+    rmSync(ledgerDir, { recursive: true, force: true });
+  }
+}
+
+/** Everything that happened, in order: stages entered, touchpoints, milestones, risk, the customer's events. */
+export function timelineOf(states: JourneyState[], purchasedAt: number, events: ScriptedEvent[]): TimelineEntry[] {
+  const entries: Omit<TimelineEntry, 'day'>[] = [];
+  for (const s of states) {
+    for (const h of s.stageHistory) entries.push({ at: h.enteredAt, term: s.term, what: `stage ${h.stage} begins` });
+    for (const t of s.touchpoints) {
+      if (t.status === 'pending' || !t.doneAt) continue;
+      const why = t.trigger === 'scheduled by the map' ? '' : ` (${t.trigger})`;
+      entries.push({
+        at: t.doneAt,
+        term: s.term,
+        what: `${t.action} "${t.name}" ${t.status}: ${t.result ?? ''}${why}`,
+        owner: `${t.owner.name} (${t.ownerRole})`,
+      });
+    }
+    for (const m of s.milestones) {
+      if (m.missedAt) entries.push({ at: m.missedAt, term: s.term, what: `milestone "${m.name}" missed` });
+      if (m.reachedAt && m.status === 'reached') entries.push({ at: m.reachedAt, term: s.term, what: `milestone "${m.name}" reached` });
+    }
+    for (const r of s.atRiskReasons) entries.push({ at: r.at, term: s.term, what: `at risk: ${r.reason}` });
+  }
+  for (const { day, type, ...fields } of events) {
+    const details = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ');
+    entries.push({ at: new Date(purchasedAt + day * DAY_MS).toISOString(), term: 0, what: `event ${type}${details ? ` ${details}` : ''}` });
+  }
+  const unique = [...new Map(entries.map((e) => [`${e.at}|${e.what}`, e])).values()];
+  return unique
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .map((e) => ({ ...e, day: Math.floor((Date.parse(e.at) - purchasedAt) / DAY_MS) }));
+}
