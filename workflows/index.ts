@@ -1,1 +1,2 @@
 export { journeyWorkflow } from './journey';
+export { mapRegistryWorkflow } from './map-registry';

@@ -1,9 +1,17 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProductEvent } from '../src/journeys/events';
+import type { JourneyMap } from '../src/maps/schema';
 import type { JourneyState } from './journey';
+import type { PublishedMap } from './map-registry';
 
 /** A product or billing event for this customer; recorded in state, deduplicated by eventId. */
 export const productEventSignal = defineSignal<[ProductEvent]>('productEvent');
 
 /** The journey as it stands: stage, milestones, touchpoints done and pending, risk, term, outcome. */
 export const journeyStateQuery = defineQuery<JourneyState>('journeyState');
+
+/** Publishes a new version of a map in the registry; refused unless it is newer than the published one. */
+export const publishMapUpdate = defineUpdate<{ id: string; version: number }, [JourneyMap]>('publishMap');
+
+/** Every published map, by id, oldest version first. */
+export const publishedMapsQuery = defineQuery<Record<string, PublishedMap[]>>('publishedMaps');

@@ -5,12 +5,18 @@ import { PROJECT_ROOT } from '../config';
 import { customerIdSchema, purchaseSchema } from '../journeys/customer';
 import { productEventSchema } from '../journeys/events';
 import type { JourneyService } from '../journeys/service';
+import type { EmailTemplates } from '../delivery/templates';
+import { parseMap } from '../maps/catalog';
+import type { MapRegistry } from '../maps/registry';
 import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
 import { errorHandler, notFound } from './errors';
 
 export interface AppDeps {
   journeys: JourneyService;
+  maps: MapRegistry;
+  /** Maps are checked against the templates the workers have before they are published. */
+  templates: EmailTemplates;
   /** The local mail catcher's folder; absent when the engine sends through a real SMTP relay. */
   mailbox?: Mailbox;
   log: Logger;
@@ -25,7 +31,7 @@ const journeyFilter = z.object({
 });
 
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
-export function createApp({ journeys, mailbox, log }: AppDeps): express.Express {
+export function createApp({ journeys, maps, templates, mailbox, log }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -48,6 +54,21 @@ export function createApp({ journeys, mailbox, log }: AppDeps): express.Express 
   app.get('/v1/customers/:customerId/journey', async (req: Request<{ customerId: string }>, res) => {
     const { customerId } = customerParams.parse(req.params);
     res.json(await journeys.journeyState(customerId));
+  });
+
+  app.get('/v1/maps', async (_req, res) => {
+    res.json({ maps: await maps.versions() });
+  });
+
+  app.get('/v1/maps/:mapId', async (req: Request<{ mapId: string }>, res) => {
+    const { version } = z.object({ version: z.coerce.number().int().min(1).optional() }).parse(req.query);
+    const map = await maps.get(req.params.mapId, version);
+    if (!map) throw notFound(`no published map "${req.params.mapId}"${version ? ` version ${version}` : ''}`);
+    res.json(map);
+  });
+
+  app.post('/v1/maps', async (req, res) => {
+    res.status(201).json(await maps.publish(parseMap(req.body, templates)));
   });
 
   app.get('/v1/journeys', async (req, res) => {

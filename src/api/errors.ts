@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { formatPath } from '../maps/catalog';
+import { formatPath, MapProblems } from '../maps/catalog';
 
 /** An error with an HTTP status that the error handler answers as is. */
 export class HttpError extends Error {
@@ -26,6 +26,13 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       res.status(400).json({
         error: 'invalid request',
         issues: err.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message })),
+      });
+      return;
+    }
+    if (err instanceof MapProblems) {
+      res.status(400).json({
+        error: 'invalid map',
+        issues: err.problems.map((problem) => ({ field: problem.path, message: problem.message })),
       });
       return;
     }

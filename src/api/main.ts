@@ -4,6 +4,7 @@ import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { Mailbox } from '../mail/mailbox';
 import { MapCatalog } from '../maps/catalog';
+import { MapRegistry } from '../maps/registry';
 import { connectClient } from '../temporal/client';
 import { createApp } from './app';
 
@@ -11,13 +12,20 @@ import { createApp } from './app';
 runMain(async () => {
   const config = loadConfig();
   const log = createLogger('api', config.LOG_LEVEL);
-  const catalog = MapCatalog.load(config.MAPS_DIR, EmailTemplates.load(config.TEMPLATES_DIR));
+  const templates = EmailTemplates.load(config.TEMPLATES_DIR);
+  const catalog = MapCatalog.load(config.MAPS_DIR, templates);
   const client = await connectClient(config);
-  const journeys = new JourneyService(client, catalog, config.TEMPORAL_TASK_QUEUE);
+  const maps = new MapRegistry(client, config.TEMPORAL_TASK_QUEUE);
+  const journeys = new JourneyService(client, maps, catalog.team, config.TEMPORAL_TASK_QUEUE);
   const mailbox = config.MAIL_CATCHER_DIR ? new Mailbox(config.MAIL_CATCHER_DIR) : undefined;
-  const server = createApp({ journeys, mailbox, log }).listen(config.API_PORT, config.API_HOST, () => {
+  const server = createApp({ journeys, maps, templates, mailbox, log }).listen(config.API_PORT, config.API_HOST, () => {
     log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
   });
+  // A new installation gets the shipped maps; it completes once a worker serves the registry.
+  maps.publishFirstVersions(catalog.all()).then(
+    (published) => published.forEach((map) => log.info(`published shipped map "${map.id}" version ${map.version}`)),
+    (err: unknown) => log.error({ err }, 'could not publish the shipped maps'),
+  );
   const stop = () => {
     log.info('API stopping');
     server.close(() => void client.connection.close().finally(() => process.exit(0)));

@@ -5,10 +5,14 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { HttpError } from '../api/errors';
 import { loadConfig } from '../config';
+import { MapRegistry } from '../maps/registry';
+import { connectClient } from '../temporal/client';
 import { EmailTemplates } from '../delivery/templates';
 import { customerSchema, type Customer } from '../journeys/customer';
 import { formatPath, loadMapFile, MapCatalog, MapFileError } from '../maps/catalog';
+import { renderMermaid, renderSvg } from '../maps/render';
 import type { JourneyMap } from '../maps/schema';
 import { createTimeSkippingEnv } from '../rehearsal/environment';
 import { rehearse, type ScriptedEvent } from '../rehearsal/rehearse';
@@ -16,6 +20,11 @@ import { rehearse, type ScriptedEvent } from '../rehearsal/rehearse';
 const USAGE = `journeys: the map author's tool
 
   journeys maps validate FILE...                 check maps; every error names the file and the path in it
+  journeys maps render FILE [--format mermaid|svg] [--out FILE]
+                                                 the map as a diagram: stages, touchpoints and their days,
+                                                 milestones with their escalations, owners
+  journeys maps publish FILE...                  publish maps to the engine (TEMPORAL_ADDRESS): new journeys
+                                                 start on the latest published version
   journeys maps rehearse FILE [--customer FILE] [--events FILE] [--days N]
                                                  run the map for a scripted customer on a skipped clock and
                                                  print everything that would happen (nothing is sent)
@@ -63,6 +72,30 @@ function validate(files: string[], templates: EmailTemplates): number {
     }
   }
   return failures > 0 ? 1 : 0;
+}
+
+async function publish(files: string[], templates: EmailTemplates): Promise<number> {
+  if (files.length === 0) throw new UsageError('maps publish: name at least one map file');
+  const maps = files.map((file) => loadMapFile(file, templates)); // all valid, or nothing is published
+  const config = loadConfig();
+  const client = await connectClient(config);
+  try {
+    const registry = new MapRegistry(client, config.TEMPORAL_TASK_QUEUE);
+    let failures = 0;
+    for (const [i, map] of maps.entries()) {
+      try {
+        const published = await registry.publish(map);
+        console.log(`${files[i]}: published map "${published.id}" version ${published.version}`);
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        console.error(`${files[i]}: ${err.message}`);
+        failures += 1;
+      }
+    }
+    return failures > 0 ? 1 : 0;
+  } finally {
+    await client.connection.close();
+  }
 }
 
 async function rehearseCommand(file: string, options: { customer?: string; events?: string; days?: string }) {
@@ -125,6 +158,8 @@ async function main(argv: string[]): Promise<number> {
       customer: { type: 'string' },
       events: { type: 'string' },
       days: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -135,6 +170,19 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'maps' && command === 'validate') {
     return validate(rest, EmailTemplates.load(loadConfig().TEMPLATES_DIR));
+  }
+  if (group === 'maps' && command === 'render') {
+    if (rest.length !== 1) throw new UsageError('maps render: name one map file');
+    const format = values.format ?? 'mermaid';
+    if (format !== 'mermaid' && format !== 'svg') throw new UsageError('--format: must be mermaid or svg');
+    const map = loadMapFile(rest[0]!, EmailTemplates.load(loadConfig().TEMPLATES_DIR));
+    const diagram = format === 'svg' ? renderSvg(map) : renderMermaid(map);
+    if (values.out) writeFileSync(values.out, diagram);
+    else process.stdout.write(diagram);
+    return 0;
+  }
+  if (group === 'maps' && command === 'publish') {
+    return publish(rest, EmailTemplates.load(loadConfig().TEMPLATES_DIR));
   }
   if (group === 'maps' && command === 'rehearse') {
     if (rest.length !== 1) throw new UsageError('maps rehearse: name one map file');
@@ -147,7 +195,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const known = err instanceof UsageError || err instanceof MapFileError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const code = (err as { code?: unknown }).code;
+    const known = err instanceof UsageError || err instanceof MapFileError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     console.error(known ? (err as Error).message : err);
     process.exit(1);
   },

@@ -16,7 +16,8 @@ import {
   journeyTermKey,
 } from '../../workflows/search-attributes';
 import { conflict, invalidField, notFound } from '../api/errors';
-import type { MapCatalog } from '../maps/catalog';
+import { rolesOf, type Team } from '../maps/catalog';
+import type { MapRegistry } from '../maps/registry';
 import type { Purchase } from './customer';
 import type { ProductEventInput } from './events';
 
@@ -54,16 +55,26 @@ export interface JourneyFilter {
 export class JourneyService {
   constructor(
     private readonly client: Client,
-    private readonly catalog: MapCatalog,
+    private readonly maps: MapRegistry,
+    /** Who holds each role when a purchase names nobody for it. */
+    private readonly team: Team,
     private readonly taskQueue: string,
   ) {}
 
   /** Starts the customer's journey once; the same purchase again finds the journey already there. */
   async startJourney(purchase: Purchase): Promise<StartedJourney> {
     const { mapId, demoClock, ...customerFields } = purchase;
-    const map = mapId ? this.catalog.get(mapId) : this.catalog.forSegment(purchase.segment);
-    if (!map) throw invalidField('mapId', `unknown map "${mapId}" (maps: ${this.catalog.ids().join(', ')})`);
-    const customer = { ...customerFields, owners: this.catalog.staff(customerFields.owners) };
+    const map = mapId ? await this.maps.get(mapId) : await this.maps.forSegment(purchase.segment);
+    if (!map && mapId) {
+      const published = (await this.maps.versions()).map((v) => v.id);
+      throw invalidField('mapId', `no published map "${mapId}" (published: ${[...new Set(published)].join(', ') || 'none'})`);
+    }
+    if (!map) throw conflict(`no published map for segment "${purchase.segment}" and no default map: publish one first`);
+    const customer = { ...customerFields, owners: { ...this.team, ...customerFields.owners } };
+    const unstaffed = [...rolesOf(map)].filter((role) => !customer.owners[role]);
+    if (unstaffed.length > 0) {
+      throw invalidField(`owners.${unstaffed[0]}`, `map "${map.id}" needs someone in this role and the team has no default`);
+    }
     const workflowId = journeyWorkflowId(customer.customerId);
     try {
       await this.client.workflow.start(journeyWorkflow, {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { personSchema, type Person } from '../journeys/customer';
+import { personSchema } from '../journeys/customer';
 import type { EmailTemplates } from '../delivery/templates';
 import { journeyMapSchema, type JourneyMap } from './schema';
 
@@ -56,30 +56,53 @@ export function rolesOf(map: JourneyMap): Set<string> {
   return roles;
 }
 
-/** Reads and validates one map file; templates, when given, must exist for every email touchpoint. */
-export function loadMapFile(file: string, templates?: EmailTemplates): JourneyMap {
-  const map = parseFile(file, journeyMapSchema);
-  if (templates) {
-    const problems: string[] = [];
-    map.stages.forEach((stage, s) => {
-      const placed = [
-        ...stage.touchpoints.map((t, i) => ({ t, where: ['stages', s, 'touchpoints', i, 'template'] })),
-        ...stage.milestones.flatMap((m, mi) =>
-          m.onMissed.touchpoints.map((t, i) => ({
-            t,
-            where: ['stages', s, 'milestones', mi, 'onMissed', 'touchpoints', i, 'template'],
-          })),
-        ),
-      ];
-      for (const { t, where } of placed) {
-        if (t.action === 'email' && !templates.has(t.template)) {
-          problems.push(`${formatPath(where)}: unknown email template "${t.template}" (have: ${templates.names().join(', ')})`);
-        }
-      }
-    });
-    if (problems.length > 0) throw new MapFileError(file, problems);
+/** What is wrong with a map, each problem at its path inside the map. */
+export class MapProblems extends Error {
+  constructor(readonly problems: { path: string; message: string }[]) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   }
+}
+
+/** Validates map data (from a file or a request); templates, when given, must exist for every email touchpoint. */
+export function parseMap(data: unknown, templates?: EmailTemplates): JourneyMap {
+  const result = journeyMapSchema.safeParse(data);
+  if (!result.success) {
+    throw new MapProblems(result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })));
+  }
+  const map = result.data;
+  if (!templates) return map;
+  const problems: { path: string; message: string }[] = [];
+  map.stages.forEach((stage, s) => {
+    const placed = [
+      ...stage.touchpoints.map((t, i) => ({ t, where: ['stages', s, 'touchpoints', i, 'template'] })),
+      ...stage.milestones.flatMap((m, mi) =>
+        m.onMissed.touchpoints.map((t, i) => ({
+          t,
+          where: ['stages', s, 'milestones', mi, 'onMissed', 'touchpoints', i, 'template'],
+        })),
+      ),
+    ];
+    for (const { t, where } of placed) {
+      if (t.action === 'email' && !templates.has(t.template)) {
+        problems.push({
+          path: formatPath(where),
+          message: `unknown email template "${t.template}" (have: ${templates.names().join(', ')})`,
+        });
+      }
+    }
+  });
+  if (problems.length > 0) throw new MapProblems(problems);
   return map;
+}
+
+/** Reads and validates one map file: every problem names the file and the path inside it. */
+export function loadMapFile(file: string, templates?: EmailTemplates): JourneyMap {
+  try {
+    return parseMap(readData(file), templates);
+  } catch (err) {
+    if (err instanceof MapProblems) throw new MapFileError(file, err.problems.map((p) => `${p.path}: ${p.message}`));
+    throw err;
+  }
 }
 
 /**
@@ -124,13 +147,8 @@ export class MapCatalog {
     return [...this.maps.keys()];
   }
 
-  /** The map a purchase gets: the one it names, else the one for its segment, else the default. */
-  forSegment(segment: string): JourneyMap {
-    return [...this.maps.values()].find((map) => map.segments.includes(segment)) ?? this.maps.get('default')!;
-  }
-
-  /** The customer's owners, with the team's default person for every role the purchase left out. */
-  staff(owners: Record<string, Person>): Record<string, Person> {
-    return { ...this.team, ...owners };
+  /** The newest version of every map in the folder. */
+  all(): JourneyMap[] {
+    return [...this.maps.values()];
   }
 }

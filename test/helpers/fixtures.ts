@@ -24,7 +24,7 @@ export function customerFixture(purchasedAt: number, overrides: Partial<Customer
     timeZone: 'Europe/Berlin',
     purchaseDate: new Date(purchasedAt).toISOString(),
     renewalDate: new Date(purchasedAt + 365 * DAY_MS).toISOString(),
-    owners: catalog.staff({}),
+    owners: { ...catalog.team },
     attributes: {},
     ...overrides,
   };

@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import { createApp } from '../../src/api/app';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { JourneyService } from '../../src/journeys/service';
+import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
 import { ensureTemporalCli } from '../../src/temporal/binaries';
@@ -68,8 +69,12 @@ export class LocalStack {
   async startApi(): Promise<void> {
     this.clientConnection = await Connection.connect({ address: this.devServer!.address });
     const client = new Client({ connection: this.clientConnection, namespace: 'default' });
+    const maps = new MapRegistry(client, TASK_QUEUE);
+    await maps.publishFirstVersions(catalog.all());
     const app = createApp({
-      journeys: new JourneyService(client, catalog, TASK_QUEUE),
+      journeys: new JourneyService(client, maps, catalog.team, TASK_QUEUE),
+      maps,
+      templates,
       mailbox: this.catcher!.mailbox,
       log: createLogger('api-test', 'silent'),
     });

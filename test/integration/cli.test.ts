@@ -56,3 +56,15 @@ test('a customer file with a mistake is refused with the file and the field', ()
   expect(run.status).toBe(1);
   expect(run.stderr).toContain(`${customer}: contact: is required`);
 });
+
+test('maps render writes the map as Mermaid text or as an SVG file', () => {
+  const mermaid = journeys('maps', 'render', 'maps/default.yaml');
+  expect(mermaid.status).toBe(0);
+  expect(mermaid.stdout).toMatch(/^flowchart LR/);
+  expect(mermaid.stdout).toContain('Welcome email');
+  const out = path.join(dir, 'default.svg');
+  const svg = journeys('maps', 'render', 'maps/default.yaml', '--format', 'svg', '--out', out);
+  expect(svg.status).toBe(0);
+  expect(readFileSync(out, 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  expect(journeys('maps', 'render', 'maps/default.yaml', '--format', 'png').stderr).toContain('--format: must be mermaid or svg');
+});

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { simpleParser } from 'mailparser';
+import { PROJECT_ROOT } from '../../src/config';
 import { DAY_MS } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
 import { LocalStack } from '../helpers/stack';
@@ -151,7 +155,7 @@ test('invalid bodies get 400 naming the field and the reason', async () => {
 
   const unknownMap = await stack.post('/v1/purchases', { ...purchase('bad5'), mapId: 'nope' });
   expect(unknownMap.status).toBe(400);
-  expect(unknownMap.body.issues[0].field).toBe('mapId');
+  expect(unknownMap.body.issues).toEqual([{ field: 'mapId', message: 'no published map "nope" (published: default)' }]);
 
   const notJson = await stack.post('/v1/purchases', '{"customerId": ');
   expect(notJson).toEqual({ status: 400, body: { error: 'invalid request', issues: [{ field: '(body)', message: 'is not valid JSON' }] } });
@@ -206,3 +210,45 @@ test('restarting the worker, the API and the Temporal server keeps every journey
   // Journeys started before the restart are all still there.
   expect((await stack.get('/v1/customers/globex/journey')).body.stage).toBe('onboarding');
 }, 120_000);
+
+test('publishing a map version is explicit; new journeys start on the latest published version', async () => {
+  const v1 = (await stack.get('/v1/maps/default')).body;
+  expect(v1.version).toBe(1);
+  expect((await stack.get('/v1/maps')).body.maps).toEqual([expect.objectContaining({ id: 'default', version: 1 })]);
+
+  const again = await stack.post('/v1/maps', v1);
+  expect(again.status).toBe(409);
+  expect(again.body.error).toBe('map "default" version 1 is not newer than the published version 1');
+
+  const invalid = await stack.post('/v1/maps', { ...v1, version: 2, stages: [{ ...v1.stages[0], owner: undefined }] });
+  expect(invalid.status).toBe(400);
+  expect(invalid.body.issues).toEqual(expect.arrayContaining([{ field: 'stages[0].owner', message: 'is required' }]));
+
+  const v2 = { ...v1, version: 2, name: 'Default success journey, reviewed' };
+  expect(await stack.post('/v1/maps', v2)).toEqual({ status: 201, body: { id: 'default', version: 2 } });
+  expect((await stack.get('/v1/maps/default?version=1')).body.name).toBe('Default success journey');
+
+  const started = await stack.post('/v1/purchases', purchase('soylent'));
+  expect(started.body.map).toEqual({ id: 'default', version: 2 });
+  // Journeys already running keep the version they started with.
+  expect((await stack.get('/v1/customers/globex/journey')).body.mapVersion).toBe(1);
+});
+
+test('journeys maps publish publishes a map file to the running engine, and refuses an old version', async () => {
+  const file = path.join(stack.dataDir, 'default-v3.yaml');
+  writeFileSync(file, readFileSync(path.join(PROJECT_ROOT, 'maps', 'default.yaml'), 'utf8').replace('version: 1', 'version: 3'));
+  // Asynchronously: the worker serving the registry runs in this very process.
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+      const child = execFile(tsx, [path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), ...args], {
+        env: { ...process.env, TEMPORAL_ADDRESS: stack.devServer!.address },
+        timeout: 60_000,
+      }, (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
+    });
+  const published = await cli('maps', 'publish', file);
+  expect(published).toEqual({ code: 0, stdout: `${file}: published map "default" version 3\n`, stderr: '' });
+  const old = await cli('maps', 'publish', path.join(PROJECT_ROOT, 'maps', 'default.yaml'));
+  expect(old.code).toBe(1);
+  expect(old.stderr).toContain('maps/default.yaml: map "default" version 1 is not newer than the published version 3');
+});

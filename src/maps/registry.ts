@@ -1,0 +1,93 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { mapRegistryWorkflow, type PublishedMap } from '../../workflows/map-registry';
+import { publishedMapsQuery, publishMapUpdate } from '../../workflows/messages';
+import { conflict } from '../api/errors';
+import type { JourneyMap } from './schema';
+
+export const MAP_REGISTRY_WORKFLOW_ID = 'journey-maps';
+
+export interface MapVersionSummary {
+  id: string;
+  version: number;
+  name: string;
+  segments: string[];
+  publishedAt: string;
+}
+
+/** The published maps, kept by the registry workflow: new journeys start on the latest published version. */
+export class MapRegistry {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Publishes a validated map; a version that is not newer than the published one is a 409. */
+  async publish(map: JourneyMap): Promise<{ id: string; version: number }> {
+    try {
+      return await this.client.workflow.executeUpdateWithStart(publishMapUpdate, {
+        args: [map],
+        startWorkflowOperation: new WithStartWorkflowOperation(mapRegistryWorkflow, {
+          workflowId: MAP_REGISTRY_WORKFLOW_ID,
+          taskQueue: this.taskQueue,
+          args: [{}],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: 'The published journey maps',
+        }),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
+      throw err;
+    }
+  }
+
+  async published(): Promise<Record<string, PublishedMap[]>> {
+    try {
+      return await this.client.workflow.getHandle(MAP_REGISTRY_WORKFLOW_ID).query(publishedMapsQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return {};
+      throw err;
+    }
+  }
+
+  /** Every published version, newest last per map. */
+  async versions(): Promise<MapVersionSummary[]> {
+    return Object.values(await this.published()).flatMap((versions) =>
+      versions.map(({ map, publishedAt }) => ({
+        id: map.id,
+        version: map.version,
+        name: map.name,
+        segments: map.segments,
+        publishedAt,
+      })),
+    );
+  }
+
+  /** The latest published version of a map, or a given version while the registry still keeps it. */
+  async get(id: string, version?: number): Promise<JourneyMap | undefined> {
+    const versions = (await this.published())[id] ?? [];
+    const found = version === undefined ? versions.at(-1) : versions.find((v) => v.map.version === version);
+    return found?.map;
+  }
+
+  /** The latest published map for a segment, else the latest published `default`. */
+  async forSegment(segment: string): Promise<JourneyMap | undefined> {
+    const latest = Object.values(await this.published()).map((versions) => versions.at(-1)!.map);
+    return latest.find((map) => map.segments.includes(segment)) ?? latest.find((map) => map.id === 'default');
+  }
+
+  /**
+   * Publishes the shipped maps whose id the registry has never seen, so a new installation works out
+   * of the box. A newer version of a map already published is never published behind anyone's back.
+   */
+  async publishFirstVersions(maps: JourneyMap[]): Promise<JourneyMap[]> {
+    const published = await this.published();
+    const fresh = maps.filter((map) => !published[map.id]);
+    for (const map of fresh) await this.publish(map);
+    return fresh;
+  }
+}
