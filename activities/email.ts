@@ -1,5 +1,5 @@
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, sendMail, templateVariables } from './mail';
+import { address, renderEmail, sendMail } from './mail';
 
 export interface TouchpointEmailInput extends TouchpointInput {
   template: string;
@@ -15,7 +15,7 @@ export interface SentEmail {
 export async function sendTouchpointEmail(deps: ActivityDeps, input: TouchpointEmailInput): Promise<SentEmail> {
   return deps.ledger.once(input.key, async () => {
     const { customer, owner } = input;
-    const email = deps.templates.render(input.template, templateVariables(customer, owner));
+    const email = renderEmail(deps, input.template, customer, owner);
     const messageId = await sendMail(deps, input.key, {
       to: address(customer.contact),
       replyTo: address(owner),

@@ -26,9 +26,19 @@ export async function sendMail(deps: ActivityDeps, key: string, message: Omit<Se
   return messageId;
 }
 
-/** The variables every template can use. */
-export function templateVariables(customer: Customer, owner: Person, extra: object = {}) {
-  return { customer, contact: customer.contact, owner, ...extra };
+/** Failure type of a template that cannot render for this customer; retrying cannot fix it. */
+export const TEMPLATE_FAILED = 'TemplateFailed';
+
+/**
+ * Renders a template with the variables every template can use (customer, contact, owner) plus extras.
+ * A template naming a variable this customer lacks fails for good, so the journey records it and moves on.
+ */
+export function renderEmail(deps: ActivityDeps, template: string, customer: Customer, owner: Person, extra: object = {}) {
+  try {
+    return deps.templates.render(template, { customer, contact: customer.contact, owner, ...extra });
+  } catch (err) {
+    throw ApplicationFailure.create({ type: TEMPLATE_FAILED, message: (err as Error).message, nonRetryable: true });
+  }
 }
 
 export function address(person: Person): string {

@@ -3,7 +3,7 @@ import { stableId } from '../src/delivery/ledger';
 import { firstMeetingSlot } from '../src/delivery/scheduling';
 import type { Person } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, sendMail, templateVariables } from './mail';
+import { address, renderEmail, sendMail } from './mail';
 
 export interface MeetingInput extends TouchpointInput {
   kind: 'call' | 'training';
@@ -40,10 +40,9 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
       timeZone: customer.timeZone,
       owner,
     };
-    const variables = templateVariables(customer, owner, {
+    const email = renderEmail(deps, `${input.kind}-invitation`, customer, owner, {
       meeting: { ...booking, startsLocal: slot.start.toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ") },
     });
-    const email = deps.templates.render(`${input.kind}-invitation`, variables);
     const ics = invitationIcs({
       uid: `${bookingId}@journeys.local`,
       sequence: 0,

@@ -1,7 +1,7 @@
 import { stableId } from '../src/delivery/ledger';
 import type { Person } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, sendMail, templateVariables } from './mail';
+import { address, renderEmail, sendMail } from './mail';
 
 export interface OwnerTaskInput extends TouchpointInput {
   title: string;
@@ -25,7 +25,7 @@ export async function createOwnerTask(deps: ActivityDeps, input: OwnerTaskInput)
       owner,
       dueAt: input.dueAt,
     };
-    const email = deps.templates.render('owner-task', templateVariables(customer, owner, { task }));
+    const email = renderEmail(deps, 'owner-task', customer, owner, { task });
     await sendMail(deps, input.key, { to: address(owner), ...email });
     return task;
   });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { PROJECT_ROOT } from '../src/config';
 import { productEventSignal } from '../workflows/messages';
-import { defaultMap, productEvent } from '../test/helpers/fixtures';
+import { DAY_MS, defaultMap, productEvent } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
 
 const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
@@ -17,7 +17,7 @@ const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
     await untilDay(2);
     await handle.signal(productEventSignal, productEvent('feature.used', { feature: 'reports' }, purchasedAt));
     await untilDay(340);
-    await handle.signal(productEventSignal, productEvent('renewal.renewed'));
+    await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, purchasedAt + 340 * DAY_MS));
     await untilDay(420);
   },
   'never-logs-in': async ({ untilDay }) => {
@@ -26,16 +26,17 @@ const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
   churns: async ({ handle, purchasedAt, untilDay }) => {
     await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt));
     await untilDay(300);
-    await handle.signal(productEventSignal, productEvent('renewal.churned'));
+    await handle.signal(productEventSignal, productEvent('renewal.churned', {}, purchasedAt + 300 * DAY_MS));
     await handle.result();
   },
 };
 
 async function main() {
-  const env = await createTimeSkippingEnv();
   const dir = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
-  try {
-    for (const [name, story] of Object.entries(stories)) {
+  for (const [name, story] of Object.entries(stories)) {
+    // A fresh test server per story: each starts from a clean clock.
+    const env = await createTimeSkippingEnv();
+    try {
       await runJourney(env, (real) => real as never, async (ctx) => {
         await story(ctx);
         // Every run of the journey: a renewal continues as new, so one story can span several runs.
@@ -48,9 +49,9 @@ async function main() {
           runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
         }
       });
+    } finally {
+      await env.teardown();
     }
-  } finally {
-    await env.teardown();
   }
 }
 

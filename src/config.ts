@@ -16,6 +16,7 @@ export const PROJECT_ROOT = (() => {
 const port = z.coerce.number().int().min(0).max(65535);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
 const folder = z.string().min(1).transform((dir) => path.resolve(PROJECT_ROOT, dir));
+const existingFolder = folder.refine((dir) => existsSync(dir), 'no such folder');
 
 const envSchema = z.object({
   /** Unset: the local stack starts its own Temporal dev server at 127.0.0.1:TEMPORAL_PORT. */
@@ -31,12 +32,17 @@ const envSchema = z.object({
   /** Unset: the local stack starts its mail catcher and points the engine at it. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_CATCHER_PORT: port.default(1025),
-  MAIL_FROM: z.string().min(3).default('Customer Success <success@journeys.local>'),
+  MAIL_FROM: z
+    .string()
+    .regex(/^([^<>@]+<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'must be an address, e.g. "Success <success@example.com>"')
+    .default('Customer Success <success@journeys.local>'),
+  /** Lets purchases ask for a compressed demo clock; the local stack switches it on. */
+  ALLOW_DEMO_CLOCK: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Set by the local stack: the API lists the mail caught there. */
   MAIL_CATCHER_DIR: folder.optional(),
   DATA_DIR: folder.default(path.join(PROJECT_ROOT, '.data')),
-  MAPS_DIR: folder.default(path.join(PROJECT_ROOT, 'maps')),
-  TEMPLATES_DIR: folder.default(path.join(PROJECT_ROOT, 'templates', 'emails')),
+  MAPS_DIR: existingFolder.default(path.join(PROJECT_ROOT, 'maps')),
+  TEMPLATES_DIR: existingFolder.default(path.join(PROJECT_ROOT, 'templates', 'emails')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

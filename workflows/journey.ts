@@ -62,6 +62,8 @@ export interface TouchpointRecord {
   owner: Person;
   /** Why it exists: the map's schedule, or the escalation of a missed milestone. */
   trigger: string;
+  /** Part of a cadence (every N days): it stops when its stage ends. */
+  recurs: boolean;
   dueAt: string;
   status: 'pending' | 'done' | 'skipped' | 'failed';
   doneAt?: string;
@@ -108,6 +110,8 @@ export interface JourneyState {
   renewalDate: string;
   /** How long a journey day lasts here: a real day, or less on a demo clock. */
   dayMs: number;
+  /** When this journey began; touchpoints due more than a day before it are skipped, not sent late. */
+  journeyStartedAt: string;
   stage: string;
   stageEnteredAt: string;
   stageHistory: { stage: string; enteredAt: string; leftAt?: string; reason?: string }[];
@@ -127,7 +131,6 @@ export interface JourneyState {
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   const { customer, map } = input;
   const s: JourneyState = input.state ?? firstTermState(customer, map, input.clock?.dayMs ?? DAY_MS);
-  s.dayMs ??= DAY_MS; // runs recorded before the demo clock existed carry no day length
 
   setHandler(productEventSignal, (event) => recordEvent(s, map, event));
   setHandler(journeyStateQuery, () => s);
@@ -136,13 +139,13 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 
   while (!s.outcome) {
     const stage = stageById(map, s.stage);
-    const exitReason = stageExitReason(s, stage);
+    // What fell due before the stage ended (a worker was down, a relay was slow) still happens.
+    if (await runDueWork(s, customer, map, stage)) continue;
+    const exitReason = stageExitReason(s, map, stage);
     if (exitReason) {
       advanceStage(s, customer, map, stage, exitReason);
       continue;
     }
-    const dueWork = await runDueWork(s, customer, map, stage);
-    if (dueWork) continue;
 
     if (workflowInfo().continueAsNewSuggested) {
       // A busy term (many product events) gets a fresh history; the state carries on as it is.
@@ -161,6 +164,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   }
   const endedAt = iso(Date.now());
   leaveStage(s, 'churned', endedAt);
+  upsertSearchAttributes([{ key: journeyStageKey, value: 'churned' }]);
   return { outcome: 'churned', terms: s.term, endedAt };
 }
 
@@ -169,18 +173,20 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 
 function firstTermState(customer: Customer, map: JourneyMap, dayMs: number): JourneyState {
   const firstStage = map.stages[0]!;
-  const purchasedAt = Date.parse(customer.purchaseDate);
+  // A demo clock starts now: its days are counted from the moment the journey begins.
+  const purchasedAt = dayMs === DAY_MS ? Date.parse(customer.purchaseDate) : Math.floor(Date.now());
   const termDays = (Date.parse(customer.renewalDate) - purchasedAt) / DAY_MS;
   const s: JourneyState = {
     customerId: customer.customerId,
     mapId: map.id,
     mapVersion: map.version,
     term: 1,
-    termStartedAt: customer.purchaseDate,
-    renewalDate: iso(purchasedAt + termDays * dayMs),
+    termStartedAt: iso(purchasedAt),
+    renewalDate: iso(purchasedAt + Math.round(termDays * dayMs)),
     dayMs,
+    journeyStartedAt: iso(Date.now()),
     stage: firstStage.id,
-    stageEnteredAt: customer.purchaseDate,
+    stageEnteredAt: iso(purchasedAt),
     stageHistory: [],
     milestones: map.stages.flatMap((stage) =>
       stage.milestones.map((m): MilestoneRecord => ({ id: m.id, name: m.name, stage: stage.id, status: 'pending' })),
@@ -195,14 +201,15 @@ function firstTermState(customer: Customer, map: JourneyMap, dayMs: number): Jou
     seenEventIds: [],
   };
   // The first stage starts at the purchase, so a welcome due "at purchase" is never skipped.
-  enterStage(s, customer, firstStage, Date.parse(customer.purchaseDate));
+  enterStage(s, customer, firstStage, purchasedAt);
   return s;
 }
 
 function nextTermState(s: JourneyState, customer: Customer, map: JourneyMap): JourneyState {
   const now = Date.now();
-  // A renewal date named by billing is a real date; on a demo clock the term length stands in for it.
-  const named = s.dayMs === DAY_MS ? s.outcome?.renewsOn : undefined;
+  // A renewal date named by billing counts when it moves the date forward; on a demo clock the term length stands in.
+  const named =
+    s.dayMs === DAY_MS && s.outcome?.renewsOn && s.outcome.renewsOn > s.renewalDate ? s.outcome.renewsOn : undefined;
   const renewsOn = named ?? iso(Date.parse(s.renewalDate) + map.renewal.termDays * s.dayMs);
   const stageIndex = map.stages.findIndex((stage) => stage.id === map.renewal.nextTermStage);
   const repeatedStages = new Set(map.stages.slice(stageIndex).map((stage) => stage.id));
@@ -257,17 +264,19 @@ function advanceStage(s: JourneyState, customer: Customer, map: JourneyMap, stag
     const unmet = (stage.exit.milestones ?? []).filter((id) => milestoneRecord(s, id).status !== 'reached');
     if (unmet.length > 0) markAtRisk(s, `${stage.name} ended on its time limit without: ${unmet.join(', ')}`);
   }
-  leaveStage(s, reason, iso(now));
-  const next = map.stages[map.stages.indexOf(stage) + 1];
-  if (next) enterStage(s, customer, next, now);
+  // A customer who reached the milestones early still gets what the stage promised (the kickoff call);
+  // a stage that ran out of time drops what it had not reached, and cadences always stop with their stage.
+  leaveStage(s, reason, iso(now), { keepOneOffs: reason === 'milestones met' });
+  enterStage(s, customer, map.stages[map.stages.indexOf(stage) + 1]!, now);
   publishSearchAttributes(s);
 }
 
-function leaveStage(s: JourneyState, reason: string, at: string): void {
+function leaveStage(s: JourneyState, reason: string, at: string, options: { keepOneOffs?: boolean } = {}): void {
   const current = s.stageHistory[s.stageHistory.length - 1];
   if (current && !current.leftAt) Object.assign(current, { leftAt: at, reason });
   for (const record of s.touchpoints) {
-    if (record.status === 'pending') Object.assign(record, { status: 'skipped', result: `stage ended (${reason})` });
+    if (record.status !== 'pending' || (options.keepOneOffs && !record.recurs)) continue;
+    Object.assign(record, { status: 'skipped', result: `stage ended (${reason})` });
   }
 }
 
@@ -281,8 +290,9 @@ function stageEndTimes(s: JourneyState, stage: Stage): { timeLimit?: number; ren
   };
 }
 
-/** Why the current stage ends now, or undefined while it goes on. A stage without exit rules ends only with the term. */
-function stageExitReason(s: JourneyState, stage: Stage): string | undefined {
+/** Why the current stage ends now, or undefined while it goes on. The last stage ends only with the term. */
+function stageExitReason(s: JourneyState, map: JourneyMap, stage: Stage): string | undefined {
+  if (stage === map.stages.at(-1)) return undefined;
   const exitMilestones = stage.exit?.milestones ?? [];
   if (exitMilestones.length > 0 && exitMilestones.every((id) => milestoneRecord(s, id).status === 'reached')) {
     return 'milestones met';
@@ -328,7 +338,12 @@ async function runDueWork(s: JourneyState, customer: Customer, map: JourneyMap, 
   await perform(s, customer, touchpoint, due);
   const recurring = stage.touchpoints.find((t) => t.id === touchpoint.id && t.every !== undefined);
   if (recurring?.every !== undefined && s.stage === stage.id) {
-    schedule(s, customer, recurring, stage, due.occurrence + 1, Date.parse(due.dueAt) + recurring.every * s.dayMs, due.trigger);
+    // After a long outage the cadence picks up from now: missed occurrences are not booked back to back.
+    const interval = recurring.every * s.dayMs;
+    let occurrence = due.occurrence + 1;
+    let next = Date.parse(due.dueAt) + interval;
+    for (; next <= Date.now(); next += interval) occurrence += 1;
+    schedule(s, customer, recurring, stage, occurrence, next, due.trigger);
   }
   return true;
 }
@@ -338,6 +353,7 @@ function escalateMissedMilestone(s: JourneyState, customer: Customer, stage: Sta
   record.status = 'missed';
   record.missedAt = iso(now);
   log.info('Milestone missed', { milestone: milestone.id });
+  if (Date.parse(record.dueAt!) < Date.parse(s.journeyStartedAt) - s.dayMs) return; // missed before the journey began
   if (milestone.onMissed.markAtRisk) markAtRisk(s, `missed milestone: ${milestone.name}`);
   for (const touchpoint of milestone.onMissed.touchpoints) {
     schedule(s, customer, touchpoint, stage, 1, now, `milestone "${milestone.name}" missed`);
@@ -350,9 +366,14 @@ function recordEvent(s: JourneyState, map: JourneyMap, event: ProductEvent): voi
   if (s.seenEventIds.length > SEEN_EVENT_IDS_KEPT) s.seenEventIds.shift();
   s.eventsReceived += 1;
 
-  if (!s.outcome && (event.type === RENEWED_EVENT || event.type === CHURNED_EVENT)) {
+  // An outcome that occurred before this term began is about an earlier term (a billing retry): it changes nothing.
+  const aboutThisTerm = event.occurredAt >= s.termStartedAt;
+  if (aboutThisTerm && event.type === CHURNED_EVENT) {
+    // Churn wins even over a renewal not yet acted on: a churned customer must not be carried into a new term.
+    s.outcome = { type: 'churned', at: event.occurredAt, eventId: event.eventId };
+  } else if (aboutThisTerm && event.type === RENEWED_EVENT && !s.outcome) {
     s.outcome = {
-      type: event.type === RENEWED_EVENT ? 'renewed' : 'churned',
+      type: 'renewed',
       at: event.occurredAt,
       eventId: event.eventId,
       ...(typeof event.renewsOn === 'string' ? { renewsOn: event.renewsOn } : {}),
@@ -367,8 +388,7 @@ function recordEvent(s: JourneyState, map: JourneyMap, event: ProductEvent): voi
 
 function eventCompletes(milestone: Milestone, event: ProductEvent): boolean {
   if (event.type !== milestone.event.type) return false;
-  const fields = event as unknown as Record<string, unknown>;
-  return Object.entries(milestone.event.match).every(([field, value]) => String(fields[field]) === value);
+  return Object.entries(milestone.event.match).every(([field, value]) => String(event[field]) === value);
 }
 
 function schedule(
@@ -380,6 +400,7 @@ function schedule(
   dueAt: number,
   trigger: string,
 ): void {
+  const late = dueAt < Date.parse(s.journeyStartedAt) - s.dayMs;
   s.touchpoints.push({
     key: `${touchpoint.id}#${occurrence}`,
     touchpointId: touchpoint.id,
@@ -390,22 +411,28 @@ function schedule(
     ownerRole: touchpoint.owner,
     owner: ownerFor(customer, touchpoint.owner),
     trigger,
+    recurs: 'every' in touchpoint && touchpoint.every !== undefined,
     dueAt: iso(dueAt),
-    status: 'pending',
+    // A purchase reported long after the fact does not get a welcome months late.
+    ...(late ? { status: 'skipped', result: 'due before the journey began' } : { status: 'pending' }),
   });
 }
 
 /** Performs one touchpoint through its activity; a failure retrying cannot fix is recorded, not fatal. */
 async function perform(s: JourneyState, customer: Customer, touchpoint: Touchpoint, record: TouchpointRecord) {
   const owner = record.owner;
-  // The idempotency key: the same touchpoint occurrence of the same term is delivered once, whatever the retries.
-  const key = `${workflowInfo().workflowId}/term-${s.term}/${record.key}`;
-  const base = { key, customer, owner, ownerRole: touchpoint.owner, touchpointName: record.name };
+  // The idempotency key: the same touchpoint occurrence of the same term of this journey is delivered once,
+  // whatever the retries. The first run id tells this journey from an earlier one of a returning customer.
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  const key = `${workflowId}/${firstExecutionRunId}/term-${s.term}/${record.key}`;
+  // Templates speak of this term's renewal, not the first one's.
+  const termCustomer = { ...customer, renewalDate: s.renewalDate };
+  const base = { key, customer: termCustomer, owner, ownerRole: touchpoint.owner, touchpointName: record.name };
   try {
     switch (touchpoint.action) {
       case 'email': {
         const sent = await touchpoints.sendTouchpointEmail.executeWithOptions(
-          { ...touchpointActivityOptions, summary: `Email "${record.name}" to ${customer.contact.email}` },
+          { ...touchpointActivityOptions, summary: `Email "${record.name}" to ${termCustomer.contact.email}` },
           [{ ...base, template: touchpoint.template }],
         );
         record.result = `email sent to ${sent.to.join(', ')}`;

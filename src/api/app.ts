@@ -24,6 +24,7 @@ export interface AppDeps {
 
 const customerParams = z.object({ customerId: customerIdSchema });
 const journeyFilter = z.object({
+  status: z.enum(['running', 'all']).optional(),
   stage: z.string().min(1).optional(),
   segment: z.string().min(1).optional(),
   owner: z.string().min(1).optional(),

@@ -16,7 +16,7 @@ runMain(async () => {
   const catalog = MapCatalog.load(config.MAPS_DIR, templates);
   const client = await connectClient(config);
   const maps = new MapRegistry(client, config.TEMPORAL_TASK_QUEUE);
-  const journeys = new JourneyService(client, maps, catalog.team, config.TEMPORAL_TASK_QUEUE);
+  const journeys = new JourneyService(client, maps, catalog.team, config.TEMPORAL_TASK_QUEUE, config.ALLOW_DEMO_CLOCK);
   const mailbox = config.MAIL_CATCHER_DIR ? new Mailbox(config.MAIL_CATCHER_DIR) : undefined;
   const server = createApp({ journeys, maps, templates, mailbox, log }).listen(config.API_PORT, config.API_HOST, () => {
     log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -22,6 +22,14 @@ export function stableId(key: string): string {
  */
 export class FileDeliveryLedger implements DeliveryLedger {
   constructor(private readonly dir: string) {}
+
+  /** Creates the folder and proves a record can be written there. */
+  async checkWritable(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const probe = path.join(this.dir, `.probe-${process.pid}`);
+    await writeFile(probe, 'ok');
+    await rm(probe);
+  }
 
   async once<T>(key: string, deliver: () => Promise<T>): Promise<T> {
     const file = path.join(this.dir, `${stableId(key)}.json`);

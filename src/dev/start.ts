@@ -12,7 +12,8 @@ import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
  */
 runMain(async () => {
   const config = loadConfig();
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The local stack is for trying journeys out: demo clocks are on unless switched off explicitly.
+  const env: NodeJS.ProcessEnv = { ALLOW_DEMO_CLOCK: 'true', ...process.env };
   let devServer: DevServer | undefined;
   let catcher: MailCatcher | undefined;
   const children: ChildProcess[] = [];

@@ -25,24 +25,29 @@ export const customerIdSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, dashes or underscores');
 
 /** The customer as the purchase describes them; the journey carries it in its input. */
-export const customerSchema = z
-  .strictObject({
-    customerId: customerIdSchema,
-    company: z.string().trim().min(1).max(200),
-    contact: personSchema,
-    plan: z.string().trim().min(1).max(100),
-    segment: z.string().trim().min(1).max(100),
-    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
-    purchaseDate: isoInstant,
-    renewalDate: isoInstant,
-    /** The people holding each owner role for this customer; the team's defaults fill the rest. */
-    owners: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name'), personSchema).default({}),
-    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  })
-  .refine((c) => c.renewalDate > c.purchaseDate, {
-    path: ['renewalDate'],
-    message: 'must be after purchaseDate',
-  });
+const customerFields = z.strictObject({
+  customerId: customerIdSchema,
+  company: z.string().trim().min(1).max(200),
+  contact: personSchema,
+  plan: z.string().trim().min(1).max(100),
+  segment: z.string().trim().min(1).max(100),
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
+  purchaseDate: isoInstant,
+  renewalDate: isoInstant,
+  /** The people holding each owner role for this customer; the team's defaults fill the rest. */
+  owners: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name'), personSchema).default({}),
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** A term shorter than a month or longer than ten years is a typo, not a contract. */
+const termIsSane = (c: { purchaseDate: string; renewalDate: string }) => {
+  const days = (Date.parse(c.renewalDate) - Date.parse(c.purchaseDate)) / DAY_MS;
+  return days >= 28 && days <= 3660;
+};
+const termMessage = { path: ['renewalDate'], message: 'must be between 28 days and 10 years after purchaseDate' };
+
+export const customerSchema = customerFields.refine(termIsSane, termMessage);
 
 export type Person = z.infer<typeof personSchema>;
 export type Customer = z.infer<typeof customerSchema>;
@@ -51,10 +56,10 @@ export type Customer = z.infer<typeof customerSchema>;
  * POST /v1/purchases: the customer; optionally the map to run instead of the segment's map, and a
  * compressed demo clock (e.g. 2 seconds a day) to watch a whole journey play out in minutes.
  */
-export const purchaseSchema = customerSchema.and(
-  z.object({
+export const purchaseSchema = customerFields
+  .extend({
     mapId: z.string().min(1).optional(),
     demoClock: z.strictObject({ secondsPerDay: z.number().min(0.1).max(86_400) }).optional(),
-  }),
-);
+  })
+  .refine(termIsSane, termMessage);
 export type Purchase = z.infer<typeof purchaseSchema>;

@@ -45,6 +45,8 @@ export interface JourneySummary {
 
 /** Filters for GET /v1/journeys, turned into a Temporal visibility query. */
 export interface JourneyFilter {
+  /** Running journeys unless `all`, which adds ended ones (each customer's latest run). */
+  status?: 'running' | 'all';
   stage?: string;
   segment?: string;
   owner?: string;
@@ -59,11 +61,19 @@ export class JourneyService {
     /** Who holds each role when a purchase names nobody for it. */
     private readonly team: Team,
     private readonly taskQueue: string,
+    /** Demo clocks compress a journey's days: for the local stack and demos, never for real customers by accident. */
+    private readonly allowDemoClock = false,
   ) {}
 
-  /** Starts the customer's journey once; the same purchase again finds the journey already there. */
+  /**
+   * Starts the customer's journey once: the same purchase again finds the running journey. A customer
+   * whose journey ended (churned) and who buys again starts a new one.
+   */
   async startJourney(purchase: Purchase): Promise<StartedJourney> {
     const { mapId, demoClock, ...customerFields } = purchase;
+    if (demoClock && !this.allowDemoClock) {
+      throw invalidField('demoClock', 'demo clocks are switched off on this engine (ALLOW_DEMO_CLOCK=true switches them on)');
+    }
     const map = mapId ? await this.maps.get(mapId) : await this.maps.forSegment(purchase.segment);
     if (!map && mapId) {
       const published = (await this.maps.versions()).map((v) => v.id);
@@ -82,7 +92,7 @@ export class JourneyService {
         taskQueue: this.taskQueue,
         args: [{ customer, map, ...(demoClock ? { clock: { dayMs: demoClock.secondsPerDay * 1000 } } : {}) }],
         workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         staticSummary: `${customer.company}: ${map.name} (${customer.segment}, ${customer.plan})`,
         typedSearchAttributes: [
           { key: customerIdKey, value: customer.customerId },
@@ -110,7 +120,13 @@ export class JourneyService {
       throw conflict(`the journey of customer "${customerId}" has ended (${description.status.name.toLowerCase()})`);
     }
     const handle = this.client.workflow.getHandle(journeyWorkflowId(customerId));
-    await handle.signal(productEventSignal, { ...event, occurredAt: event.occurredAt ?? new Date().toISOString() });
+    try {
+      await handle.signal(productEventSignal, { ...event, occurredAt: event.occurredAt ?? new Date().toISOString() });
+    } catch (err) {
+      // The journey ended between the check and the signal.
+      if (err instanceof WorkflowNotFoundError) throw conflict(`the journey of customer "${customerId}" has ended`);
+      throw err;
+    }
     return { workflowId: handle.workflowId, eventId: event.eventId };
   }
 
@@ -124,7 +140,9 @@ export class JourneyService {
 
   /** The newest journeys matching the filter, from Temporal's visibility store. */
   async listJourneys(filter: JourneyFilter, limit = 100): Promise<JourneySummary[]> {
-    const clauses = ['WorkflowType = "journeyWorkflow"'];
+    // A renewal continues the journey as a new run: earlier terms' runs are closed and never listed.
+    const clauses = ['WorkflowType = "journeyWorkflow"', 'ExecutionStatus != "ContinuedAsNew"'];
+    if (filter.status !== 'all') clauses.push('ExecutionStatus = "Running"');
     const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
     if (filter.stage) clauses.push(`${journeyStageKey.name} = ${quote(filter.stage)}`);
     if (filter.segment) clauses.push(`${customerSegmentKey.name} = ${quote(filter.segment)}`);

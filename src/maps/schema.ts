@@ -111,18 +111,33 @@ export const journeyMapSchema = z
     const stageIds = map.stages.map((stage) => stage.id);
     const seen = new Set<string>();
     const touchpointIds = new Set<string>();
+    const milestoneIds = new Set<string>();
+    const last = map.stages.length - 1;
+    if (map.stages[last]?.exit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages', last, 'exit'],
+        message: 'the last stage lasts until the renewal outcome (renewal.renewed or renewal.churned): remove its exit',
+      });
+    }
     map.stages.forEach((stage, stageIndex) => {
+      stage.milestones.forEach((milestone, i) => {
+        if (milestoneIds.has(milestone.id)) {
+          ctx.addIssue({ code: 'custom', path: ['stages', stageIndex, 'milestones', i, 'id'], message: `duplicate milestone id "${milestone.id}"` });
+        }
+        milestoneIds.add(milestone.id);
+      });
       if (seen.has(stage.id)) {
         ctx.addIssue({ code: 'custom', path: ['stages', stageIndex, 'id'], message: `duplicate stage id "${stage.id}"` });
       }
       seen.add(stage.id);
-      const milestoneIds = new Set(stage.milestones.map((milestone) => milestone.id));
+      const stageMilestones = new Set(stage.milestones.map((milestone) => milestone.id));
       stage.exit?.milestones?.forEach((milestoneId, i) => {
-        if (!milestoneIds.has(milestoneId)) {
+        if (!stageMilestones.has(milestoneId)) {
           ctx.addIssue({
             code: 'custom',
             path: ['stages', stageIndex, 'exit', 'milestones', i],
-            message: `unknown milestone "${milestoneId}" (stage "${stage.id}" defines: ${[...milestoneIds].join(', ') || 'none'})`,
+            message: `unknown milestone "${milestoneId}" (stage "${stage.id}" defines: ${[...stageMilestones].join(', ') || 'none'})`,
           });
         }
       });

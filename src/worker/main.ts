@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
-import { loadConfig, runMain } from '../config';
+import { ConfigError, loadConfig, runMain } from '../config';
 import { FileDeliveryLedger } from '../delivery/ledger';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
@@ -26,6 +26,19 @@ runMain(async () => {
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
   MapCatalog.load(config.MAPS_DIR, templates);
+  // Every SMTP wait ends well inside the activity's one-minute start-to-close timeout, so an attempt
+  // never outlives its retry (which would pass the ledger check and send a second time).
+  const mailer = nodemailer.createTransport({
+    url: config.smtpUrl,
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 40_000,
+  });
+  const ledger = new FileDeliveryLedger(path.join(config.DATA_DIR, 'deliveries'));
+  // A ledger that cannot be written would resend every email on every retry: stop now instead.
+  await ledger.checkWritable().catch((err: Error) => {
+    throw new ConfigError(`DATA_DIR: cannot write the delivery ledger there (${err.message})`);
+  });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
     const added = await registerJourneySearchAttributes(connection, config.TEMPORAL_NAMESPACE);
@@ -40,8 +53,8 @@ runMain(async () => {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     usePrebuiltBundle: true,
     deps: {
-      mailer: nodemailer.createTransport(config.smtpUrl),
-      ledger: new FileDeliveryLedger(path.join(config.DATA_DIR, 'deliveries')),
+      mailer,
+      ledger,
       templates,
       mailFrom: config.MAIL_FROM,
     },

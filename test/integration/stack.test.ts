@@ -60,7 +60,9 @@ test('a purchase starts the journey and the welcome email reaches the contact', 
 
   // The API lists the caught mail too, as a person at the local stack would read it.
   const listed = await stack.get('/v1/mail?journey=journey-globex');
-  expect(listed.body.mail).toEqual([expect.objectContaining({ subject: welcome!.subject, journeyKey: 'journey-globex/term-1/welcome-email#1' })]);
+  expect(listed.body.mail).toEqual([
+    expect.objectContaining({ subject: welcome!.subject, journeyKey: expect.stringMatching(/^journey-globex\/[0-9a-f-]+\/term-1\/welcome-email#1$/) }),
+  ]);
   const console = await fetch(`${stack.apiUrl}/`);
   expect(console.headers.get('content-type')).toContain('text/html');
   expect(await console.text()).toContain('<title>Customer journeys</title>');
@@ -111,9 +113,9 @@ test('events change the journey; the same eventId twice counts once; unknown cus
   expect((await stack.get('/v1/customers/nobody/journey')).status).toBe(404);
 });
 
-test('a call due in the past is booked at once and its invitation carries an .ics for both sides', async () => {
-  const threeDaysAgo = Date.now() - 3 * DAY_MS;
-  await stack.post('/v1/purchases', purchase('hooli', { purchaseDate: new Date(threeDaysAgo).toISOString() }));
+test('a purchase reported late: the call due since is booked at once with an .ics for both sides, the old welcome skipped', async () => {
+  const twoAndAHalfDaysAgo = Date.now() - 2.5 * DAY_MS;
+  await stack.post('/v1/purchases', purchase('hooli', { purchaseDate: new Date(twoAndAHalfDaysAgo).toISOString() }));
   const invitation = await eventually(async () => {
     const mail = await mailTo('jo@hooli.example');
     const found = mail.find((m) => m.subject.startsWith('Invitation: Kickoff'));
@@ -134,6 +136,11 @@ test('a call due in the past is booked at once and its invitation carries an .ic
   expect(startsAt).toBeGreaterThan(Date.now()); // due yesterday, so booked from now on, never in the past
 
   const { body } = await stack.get('/v1/customers/hooli/journey');
+  expect(body.touchpoints.find((t: { touchpointId: string }) => t.touchpointId === 'welcome-email')).toMatchObject({
+    status: 'skipped',
+    result: 'due before the journey began',
+  });
+  expect(await mailTo('jo@hooli.example')).toHaveLength(1); // the invitation only
   expect(body.bookings[0].startsAt).toBe(new Date(startsAt).toISOString());
   expect(body.bookings).toEqual([expect.objectContaining({ kind: 'call', topic: 'Kickoff', timeZone: 'America/New_York' })]);
 });
@@ -147,7 +154,9 @@ test('invalid bodies get 400 naming the field and the reason', async () => {
   expect(badZone.body.issues).toEqual([{ field: 'timeZone', message: 'must be an IANA time zone such as "Europe/Berlin"' }]);
 
   const backwards = await stack.post('/v1/purchases', purchase('bad3', { renewalDate: '2020-01-01' }));
-  expect(backwards.body.issues).toEqual([{ field: 'renewalDate', message: 'must be after purchaseDate' }]);
+  expect(backwards.body.issues).toEqual([{ field: 'renewalDate', message: 'must be between 28 days and 10 years after purchaseDate' }]);
+  const typo = await stack.post('/v1/purchases', { ...purchase('bad6'), owner: { name: 'Kim', email: 'kim@x.example' } });
+  expect(typo.body.issues).toEqual([{ field: '(top level)', message: 'unknown field(s): owner' }]);
 
   const { company: _company, ...noCompany } = purchase('bad4');
   const missing = await stack.post('/v1/purchases', noCompany);
@@ -169,7 +178,7 @@ test('invalid bodies get 400 naming the field and the reason', async () => {
   expect(badPath.body.issues).toEqual([expect.objectContaining({ field: 'customerId' })]);
 
   // Nothing invalid started a journey.
-  for (const id of ['bad1', 'bad2', 'bad3', 'bad4', 'bad5']) {
+  for (const id of ['bad1', 'bad2', 'bad3', 'bad4', 'bad5', 'bad6']) {
     expect((await stack.get(`/v1/customers/${id}/journey`)).status).toBe(404);
   }
 });

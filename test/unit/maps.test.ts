@@ -79,3 +79,14 @@ test('a role no one holds stops the catalog: someone always owns the moment', ()
   writeFileSync(path.join(teamless, 'team.yaml'), 'successManager: { name: Sam, email: sam@x.example }\n');
   expect(() => MapCatalog.load(teamless, templates)).toThrow(/team\.yaml: no default person for role\(s\) accountManager used by map "default"/);
 });
+
+test('the last stage cannot have an exit, and milestone ids are unique across the map', () => {
+  const problems = problemsOf((map) => {
+    map.stages[2].exit = { afterDays: 5 };
+    map.stages[2].milestones[0].id = 'first-login';
+  });
+  expect(problems).toEqual([
+    `${dir}/variant.yaml: stages[2].exit: the last stage lasts until the renewal outcome (renewal.renewed or renewal.churned): remove its exit`,
+    `${dir}/variant.yaml: stages[2].milestones[0].id: duplicate milestone id "first-login"`,
+  ]);
+});

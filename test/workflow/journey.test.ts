@@ -102,6 +102,9 @@ test('a full year: renewal opens 90 days before the renewal date, and renewal.re
     let s = await state();
     expect(s.stage).toBe('renewal');
     expect(dayOf(s.stageHistory.find((h) => h.stage === 'renewal')!.enteredAt, purchasedAt)).toBe(275);
+    // Onboarding ended at once (both milestones on day 0), yet the kickoff call it promised still happened on day 2.
+    expect(s.stageHistory[0]).toMatchObject({ stage: 'onboarding', reason: 'milestones met' });
+    expect(dayOf(touchpoint(s, 'kickoff-call')[0]!.doneAt, purchasedAt)).toBe(2);
     // Nine check-ins every 30 days from day 30 of adoption until the renewal window opened at day 275.
     expect(touchpoint(s, 'check-in-call').filter((t) => t.status === 'done')).toHaveLength(9);
 
@@ -112,7 +115,7 @@ test('a full year: renewal opens 90 days before the renewal date, and renewal.re
     expect(dayOf(touchpoint(s, 'renewal-reminder-30')[0]!.doneAt, purchasedAt)).toBe(335);
     expect(s.bookings.some((b) => b.topic === 'Renewal' && b.owner.email === 'alex.chen@success.example')).toBe(true);
 
-    await handle.signal(productEventSignal, productEvent('renewal.renewed'));
+    await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, purchasedAt + 340 * DAY_MS));
     await untilDay(341);
     s = await state();
     expect(s.term).toBe(2);
@@ -121,20 +124,26 @@ test('a full year: renewal opens 90 days before the renewal date, and renewal.re
     expect(s.previousTerms).toEqual([expect.objectContaining({ term: 1, outcome: 'renewed' })]);
     expect(milestone(s, 'first-login').status).toBe('reached');
     expect(milestone(s, 'renewal-decided').status).toBe('pending');
-    const emailsBefore = activities.sendTouchpointEmail.mock.calls.length;
-    expect(emailsBefore).toBe(3); // welcome and two renewal reminders: nothing repeated by the new run
+    expect(activities.sendTouchpointEmail.mock.calls).toHaveLength(3); // welcome, two reminders: nothing repeated
+    const term2Reminder = activities.sendTouchpointEmail.mock.calls.at(-1)![0];
+    expect(term2Reminder.customer.renewalDate).toBe(new Date(purchasedAt + 365 * DAY_MS).toISOString());
+
+    // A billing retry about term 1 (it occurred before term 2 began) does not renew again.
+    await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, purchasedAt + 340 * DAY_MS));
+    await untilDay(345);
+    expect((await state()).term).toBe(2);
   });
 });
 
 test('renewal.churned ends the journey with that outcome; a duplicate event counts once', async () => {
-  await journey(async ({ handle, state, untilDay }) => {
-    const login = productEvent('user.login');
+  await journey(async ({ handle, purchasedAt, state, untilDay }) => {
+    const login = productEvent('user.login', {}, purchasedAt);
     await handle.signal(productEventSignal, login);
     await handle.signal(productEventSignal, login);
     await untilDay(10);
     expect((await state()).eventsReceived).toBe(1);
 
-    await handle.signal(productEventSignal, productEvent('renewal.churned'));
+    await handle.signal(productEventSignal, productEvent('renewal.churned', {}, purchasedAt + 10 * DAY_MS));
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'churned', terms: 1 });
   });
@@ -145,16 +154,26 @@ test('on a demo clock a journey day lasts what the input says: day 7 escalations
   await runJourney(
     env,
     recorded,
-    async ({ purchasedAt, state }) => {
+    async ({ state }) => {
       await env.sleep(6 * minute);
       expect((await state()).milestones.find((m) => m.id === 'first-login')!.status).toBe('pending');
       await env.sleep(2 * minute);
       const s = await state();
       expect(s.dayMs).toBe(minute);
-      expect(Date.parse(s.renewalDate)).toBe(purchasedAt + 365 * minute);
-      expect(Math.round((Date.parse(touchpoint(s, 'login-help-email')[0]!.doneAt!) - purchasedAt) / minute)).toBe(7);
+      const startedAt = Date.parse(s.termStartedAt); // a demo clock starts when the journey does
+      expect(Date.parse(s.renewalDate)).toBe(startedAt + 365 * minute);
+      expect(Math.round((Date.parse(touchpoint(s, 'login-help-email')[0]!.doneAt!) - startedAt) / minute)).toBe(7);
       expect(touchpoint(s, 'kickoff-call')[0]).toMatchObject({ status: 'done' });
     },
     { clock: { dayMs: minute } },
   );
+});
+
+test('a churn arriving with a renewal not yet acted on wins: the customer is not carried into a new term', async () => {
+  await journey(async ({ handle, purchasedAt, untilDay }) => {
+    await untilDay(300);
+    await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, purchasedAt + 300 * DAY_MS));
+    await handle.signal(productEventSignal, productEvent('renewal.churned', {}, purchasedAt + 300 * DAY_MS));
+    expect(await handle.result()).toMatchObject({ outcome: 'churned', terms: 1 });
+  });
 });

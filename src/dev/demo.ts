@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * `npm run demo` (with `npm start` running): a cohort of customers across segments, on a compressed
+ * clock, each with scripted behaviour, so that within minutes the Temporal UI and the mail catcher show
+ * journeys in every stage, escalations, training invitations, renewals and churn.
+ */
+interface Behaviour {
+  name: string;
+  /** Product events by journey day; `renewal` days count back from the end of the term. */
+  events: { day: number; type: string; feature?: string }[];
+  outcome?: { daysBeforeRenewal: number; type: 'renewal.renewed' | 'renewal.churned' };
+}
+
+const BEHAVIOURS: Behaviour[] = [
+  { name: 'adopts on time and renews', events: [{ day: 1, type: 'user.login' }, { day: 3, type: 'feature.used', feature: 'reports' }], outcome: { daysBeforeRenewal: 20, type: 'renewal.renewed' } },
+  { name: 'late starter', events: [{ day: 9, type: 'user.login' }, { day: 25, type: 'feature.used', feature: 'reports' }], outcome: { daysBeforeRenewal: 10, type: 'renewal.renewed' } },
+  { name: 'never logs in, churns', events: [], outcome: { daysBeforeRenewal: 5, type: 'renewal.churned' } },
+  { name: 'skips the key feature', events: [{ day: 2, type: 'user.login' }, { day: 30, type: 'user.login' }] },
+  { name: 'adopts, then churns', events: [{ day: 1, type: 'user.login' }, { day: 6, type: 'feature.used', feature: 'reports' }], outcome: { daysBeforeRenewal: 15, type: 'renewal.churned' } },
+];
+const SEGMENTS = ['startup', 'emerging', 'scaling', 'enterprise'];
+const TIME_ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney', 'America/Sao_Paulo'];
+const TERM_DAYS = [60, 90, 120, 180, 365];
+const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Cyberdyne', 'Soylent', 'Tyrell'];
+
+async function post(api: string, route: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${api}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      customers: { type: 'string', default: '50' },
+      'seconds-per-day': { type: 'string', default: '1' },
+      api: { type: 'string', default: process.env.API_URL ?? `http://localhost:${process.env.API_PORT ?? 3000}` },
+    },
+  });
+  const count = Number(values.customers);
+  const secondsPerDay = Number(values['seconds-per-day']);
+  if (!Number.isInteger(count) || count < 1 || count > 500) throw new Error('--customers: a whole number from 1 to 500');
+  if (!(secondsPerDay >= 0.1 && secondsPerDay <= 60)) throw new Error('--seconds-per-day: a number from 0.1 to 60');
+  const api = values.api;
+  const health = await fetch(`${api}/healthz`).catch(() => undefined);
+  if (!health?.ok) throw new Error(`no engine answers at ${api}: start it with \`npm start\` first`);
+
+  const tag = Date.now().toString(36);
+  const timers: Promise<void>[] = [];
+  const at = (day: number, send: () => Promise<unknown>) =>
+    timers.push(new Promise((resolve) => setTimeout(() => void send().finally(resolve), day * secondsPerDay * 1000)));
+
+  for (let i = 0; i < count; i += 1) {
+    const behaviour = BEHAVIOURS[i % BEHAVIOURS.length]!;
+    const termDays = TERM_DAYS[Math.floor(i / BEHAVIOURS.length) % TERM_DAYS.length]!;
+    const customerId = `demo-${tag}-${String(i + 1).padStart(2, '0')}`;
+    const company = `${COMPANIES[i % COMPANIES.length]} ${i + 1}`;
+    const now = Date.now();
+    const started = await post(api, '/v1/purchases', {
+      customerId,
+      company,
+      contact: { name: `Contact ${i + 1}`, email: `contact${i + 1}@${customerId}.example` },
+      plan: i % 3 === 0 ? 'enterprise' : 'pro',
+      segment: SEGMENTS[i % SEGMENTS.length],
+      timeZone: TIME_ZONES[i % TIME_ZONES.length],
+      purchaseDate: new Date(now).toISOString(),
+      renewalDate: new Date(now + termDays * 24 * 3600 * 1000).toISOString(),
+      demoClock: { secondsPerDay },
+    });
+    if (started.status !== 201) throw new Error(`purchase of ${customerId} answered ${started.status}: ${JSON.stringify(started.body)}`);
+    console.log(`${customerId}  ${company.padEnd(14)} ${String(termDays).padStart(3)}-day term  ${behaviour.name}`);
+    const event = (type: string, day: number, fields: object = {}) =>
+      post(api, `/v1/customers/${customerId}/events`, { eventId: `${customerId}-${type}-${day}`, type, ...fields });
+    for (const { day, type, feature } of behaviour.events) at(day, () => event(type, day, feature ? { feature } : {}));
+    if (behaviour.outcome) {
+      const day = termDays - behaviour.outcome.daysBeforeRenewal;
+      at(day, () => event(behaviour.outcome!.type, day));
+    }
+  }
+  const lastDay = Math.max(...TERM_DAYS);
+  console.log(`\n${count} journeys started on a ${secondsPerDay}-second day. Watch them in the Temporal UI (http://localhost:8233),`);
+  console.log(`the console (${api}) and the mail catcher (${api}/v1/mail). Scripted events run for about`);
+  console.log(`${Math.ceil((lastDay * secondsPerDay) / 60)} minutes; Ctrl-C stops sending them (the journeys go on).`);
+  await Promise.all(timers);
+  console.log('All scripted events sent.');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
