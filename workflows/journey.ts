@@ -13,8 +13,9 @@ import type { createActivities } from '../activities';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ProductEvent } from '../src/journeys/events';
 import type { JourneyMap, Milestone, Stage, Timing, Touchpoint } from '../src/maps/schema';
-import { journeyStateQuery, productEventSignal } from './messages';
-import { journeyAtRiskKey, journeyStageKey, journeyTermKey } from './search-attributes';
+import { journeyStateQuery, migrateMapUpdate, migrationPreviewQuery, productEventSignal } from './messages';
+import { migrateMilestones, planMigration, type MigrationPlan, type MigrationRequest } from './migration';
+import { journeyAtRiskKey, journeyMapKey, journeyStageKey, journeyTermKey } from './search-attributes';
 
 /** The billing events that end a term; the product's contract with every map. */
 export const RENEWED_EVENT = 'renewal.renewed';
@@ -125,15 +126,31 @@ export interface JourneyState {
   previousTerms: { term: number; startedAt: string; endedAt: string; outcome: string; touchpointsDone: number }[];
   eventsReceived: number;
   seenEventIds: string[];
+  /** Every move of this journey to another map version, with what it changed. */
+  migrations?: (MigrationPlan & { at: string })[];
 }
 
 /** One customer's journey from purchase to churn: walks the map's stages, term after term. */
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
-  const { customer, map } = input;
+  const { customer } = input;
+  let map = input.map; // a migration moves the journey to another map version
+  let migrations = 0;
   const s: JourneyState = input.state ?? firstTermState(customer, map, input.clock?.dayMs ?? DAY_MS);
 
   setHandler(productEventSignal, (event) => recordEvent(s, map, event));
   setHandler(journeyStateQuery, () => s);
+  setHandler(migrationPreviewQuery, (request) => planMigration(s, map, request));
+  setHandler(
+    migrateMapUpdate,
+    (request) => {
+      const plan = planMigration(s, map, request);
+      map = migrate(s, customer, request, plan);
+      migrations += 1;
+      return plan;
+    },
+    // Refused before it reaches history: a journey is never left in a stage or wait the target lacks.
+    { validator: (request: MigrationRequest) => void planMigration(s, map, request) },
+  );
 
   publishSearchAttributes(s);
 
@@ -149,18 +166,19 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 
     if (workflowInfo().continueAsNewSuggested) {
       // A busy term (many product events) gets a fresh history; the state carries on as it is.
-      await continueAsNew<typeof journeyWorkflow>({ ...input, state: s });
+      await continueAsNew<typeof journeyWorkflow>({ ...input, map, state: s });
     }
     const wakeAt = nextWakeTime(s, stage);
     const eventsSeen = s.eventsReceived;
-    const somethingHappened = () => s.eventsReceived !== eventsSeen;
+    const migrationsSeen = migrations;
+    const somethingHappened = () => s.eventsReceived !== eventsSeen || migrations !== migrationsSeen;
     if (wakeAt === undefined) await condition(somethingHappened);
     else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
   }
 
   if (s.outcome.type === 'renewed') {
     log.info('Customer renewed: the journey continues into the next term', { term: s.term + 1 });
-    await continueAsNew<typeof journeyWorkflow>({ ...input, state: nextTermState(s, customer, map) });
+    await continueAsNew<typeof journeyWorkflow>({ ...input, map, state: nextTermState(s, customer, map) });
   }
   const endedAt = iso(Date.now());
   leaveStage(s, 'churned', endedAt);
@@ -315,6 +333,41 @@ function nextWakeTime(s: JourneyState, stage: Stage): number | undefined {
     ...[timeLimit, renewalWindow].filter((time) => time !== undefined),
   ];
   return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/** Moves the journey onto the request's map as planned; returns that map, which the journey follows from now on. */
+function migrate(s: JourneyState, customer: Customer, request: MigrationRequest, plan: MigrationPlan): JourneyMap {
+  const target = request.map;
+  const now = Date.now();
+  const stage = stageById(target, plan.stage.to);
+  s.mapId = target.id;
+  s.mapVersion = target.version;
+  s.milestones = migrateMilestones(s, request);
+  for (const milestone of stage.milestones) {
+    const record = milestoneRecord(s, milestone.id);
+    const due = timeOf(s, milestone.due);
+    // A milestone the new version adds gets a deadline only if it is still ahead.
+    if (record.status === 'pending' && !record.dueAt && due > now) record.dueAt = iso(due);
+  }
+  for (const record of s.touchpoints) {
+    if (record.status === 'pending' && plan.droppedTouchpoints.includes(record.key)) {
+      Object.assign(record, { status: 'skipped', result: `removed by the migration to ${plan.to}` });
+    }
+  }
+  if (s.stage !== stage.id) {
+    s.stage = stage.id;
+    s.stageHistory.at(-1)!.stage = stage.id;
+  }
+  for (const touchpoint of stage.touchpoints.filter((t) => plan.addedTouchpoints.includes(t.id))) {
+    const due = timeOf(s, touchpoint.at);
+    schedule(s, customer, touchpoint, stage, 1, due, `added by the migration to ${plan.to}`);
+    const record = s.touchpoints.at(-1)!;
+    if (due <= now && record.status === 'pending') Object.assign(record, { status: 'skipped', result: 'its time had passed when it was added' });
+  }
+  (s.migrations ??= []).push({ ...plan, at: iso(now) });
+  upsertSearchAttributes([{ key: journeyMapKey, value: plan.to }]);
+  publishSearchAttributes(s);
+  return target;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import type { ProductEvent } from '../src/journeys/events';
 import type { JourneyMap } from '../src/maps/schema';
 import type { JourneyState } from './journey';
 import type { PublishedMap } from './map-registry';
+import type { MigrationPlan, MigrationRequest } from './migration';
 
 /** A product or billing event for this customer; recorded in state, deduplicated by eventId. */
 export const productEventSignal = defineSignal<[ProductEvent]>('productEvent');
@@ -15,3 +16,9 @@ export const publishMapUpdate = defineUpdate<{ id: string; version: number }, [J
 
 /** Every published map, by id, oldest version first. */
 export const publishedMapsQuery = defineQuery<Record<string, PublishedMap[]>>('publishedMaps');
+
+/** Moves a journey in flight to another map version; the validator refuses what would strand it. */
+export const migrateMapUpdate = defineUpdate<MigrationPlan, [MigrationRequest]>('migrateMap');
+
+/** What a migration would change in this journey, without changing it (a dry run). */
+export const migrationPreviewQuery = defineQuery<MigrationPlan, [MigrationRequest]>('migrationPreview');

@@ -23,6 +23,15 @@ export interface AppDeps {
 }
 
 const customerParams = z.object({ customerId: customerIdSchema });
+const idMapping = z.record(z.string().min(1), z.string().min(1));
+const migrationOrder = z.strictObject({
+  mapId: z.string().min(1),
+  toVersion: z.number().int().min(1),
+  query: z.string().min(1).max(2000).optional(),
+  dryRun: z.boolean().default(false),
+  stageMapping: idMapping.optional(),
+  milestoneMapping: idMapping.optional(),
+});
 const journeyFilter = z.object({
   status: z.enum(['running', 'all']).optional(),
   stage: z.string().min(1).optional(),
@@ -70,6 +79,12 @@ export function createApp({ journeys, maps, templates, mailbox, log }: AppDeps):
 
   app.post('/v1/maps', async (req, res) => {
     res.status(201).json(await maps.publish(parseMap(req.body, templates)));
+  });
+
+  app.post('/v1/migrations', async (req, res) => {
+    const results = await journeys.migrate(migrationOrder.parse(req.body));
+    const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
+    res.json({ migrated: count('migrated'), wouldMigrate: count('would migrate'), refused: count('refused'), results });
   });
 
   app.get('/v1/journeys', async (req, res) => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { HttpError } from '../api/errors';
 import { loadConfig } from '../config';
 import { MapRegistry } from '../maps/registry';
+import { JourneyService } from '../journeys/service';
 import { connectClient } from '../temporal/client';
 import { EmailTemplates } from '../delivery/templates';
 import { customerSchema, type Customer } from '../journeys/customer';
@@ -28,6 +29,10 @@ const USAGE = `journeys: the map author's tool
   journeys maps rehearse FILE [--customer FILE] [--events FILE] [--days N]
                                                  run the map for a scripted customer on a skipped clock and
                                                  print everything that would happen (nothing is sent)
+
+  journeys migrate --map ID --to VERSION [--query Q] [--dry-run] [--stage-map OLD=NEW,...] [--milestone-map OLD=NEW,...]
+                                                 move running journeys to a published version; a dry run
+                                                 lists what would change for each journey
 
 Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml.`;
 
@@ -98,6 +103,55 @@ async function publish(files: string[], templates: EmailTemplates): Promise<numb
   }
 }
 
+function mapping(option: string, value: string | undefined): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const pairs = value.split(',').map((pair): [string, string] => {
+    const [from, to, ...rest] = pair.split('=');
+    if (!from || !to || rest.length > 0) {
+      throw new UsageError(`--${option}: must be OLD=NEW pairs separated by commas, e.g. onboarding=getting-started`);
+    }
+    return [from, to];
+  });
+  return Object.fromEntries(pairs);
+}
+
+async function migrate(options: { map?: string; to?: string; query?: string; 'dry-run'?: boolean; 'stage-map'?: string; 'milestone-map'?: string }) {
+  const toVersion = Number(options.to);
+  if (!options.map) throw new UsageError('migrate: --map ID is required');
+  if (!Number.isInteger(toVersion) || toVersion < 1) throw new UsageError('migrate: --to VERSION must be a whole number');
+  const config = loadConfig();
+  const client = await connectClient(config);
+  try {
+    const registry = new MapRegistry(client, config.TEMPORAL_TASK_QUEUE);
+    const team = MapCatalog.load(config.MAPS_DIR).team;
+    const service = new JourneyService(client, registry, team, config.TEMPORAL_TASK_QUEUE);
+    const results = await service.migrate({
+      mapId: options.map,
+      toVersion,
+      query: options.query,
+      dryRun: options['dry-run'] ?? false,
+      stageMapping: mapping('stage-map', options['stage-map']),
+      milestoneMapping: mapping('milestone-map', options['milestone-map']),
+    });
+    for (const r of results) {
+      const plan = r.plan
+        ? `${r.plan.from} -> ${r.plan.to}, stage ${r.plan.stage.from}${r.plan.stage.to === r.plan.stage.from ? '' : ` -> ${r.plan.stage.to}`}` +
+          `${r.plan.addedTouchpoints.length ? `, adds ${r.plan.addedTouchpoints.join(' ')}` : ''}` +
+          `${r.plan.droppedTouchpoints.length ? `, drops ${r.plan.droppedTouchpoints.join(' ')}` : ''}`
+        : r.reason;
+      console.log(`${r.customerId.padEnd(24)} ${r.outcome.padEnd(14)} ${plan}`);
+    }
+    const refused = results.filter((r) => r.outcome === 'refused').length;
+    console.log(`${results.length} journeys: ${results.length - refused} ${options['dry-run'] ? 'would migrate' : 'migrated'}, ${refused} refused`);
+    return refused > 0 ? 1 : 0;
+  } catch (err) {
+    if (err instanceof HttpError) throw new UsageError(`${err.message}${JSON.stringify(err.details) === '{}' ? '' : ` ${JSON.stringify(err.details)}`}`);
+    throw err;
+  } finally {
+    await client.connection.close();
+  }
+}
+
 async function rehearseCommand(file: string, options: { customer?: string; events?: string; days?: string }) {
   const config = loadConfig();
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
@@ -159,6 +213,12 @@ async function main(argv: string[]): Promise<number> {
       events: { type: 'string' },
       days: { type: 'string' },
       format: { type: 'string' },
+      map: { type: 'string' },
+      to: { type: 'string' },
+      query: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'stage-map': { type: 'string' },
+      'milestone-map': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -181,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
     else process.stdout.write(diagram);
     return 0;
   }
+  if (group === 'migrate') return migrate(values);
   if (group === 'maps' && command === 'publish') {
     return publish(rest, EmailTemplates.load(loadConfig().TEMPLATES_DIR));
   }

@@ -1,11 +1,14 @@
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  QueryNotRegisteredError,
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
-import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
+import { journeyStateQuery, migrateMapUpdate, migrationPreviewQuery, productEventSignal } from '../../workflows/messages';
+import type { MigrationPlan } from '../../workflows/migration';
 import {
   customerIdKey,
   customerSegmentKey,
@@ -41,6 +44,25 @@ export interface JourneySummary {
   map?: string;
   owners?: string[];
   startedAt: string;
+}
+
+/** A migration of journeys in flight to a published map version. */
+export interface MigrationOrder {
+  mapId: string;
+  toVersion: number;
+  /** A visibility query narrowing the journeys (e.g. `CustomerSegment = "enterprise"`); all running ones otherwise. */
+  query?: string;
+  dryRun?: boolean;
+  stageMapping?: Record<string, string>;
+  milestoneMapping?: Record<string, string>;
+}
+
+export interface MigrationResult {
+  customerId: string;
+  workflowId: string;
+  outcome: 'migrated' | 'would migrate' | 'refused';
+  plan?: MigrationPlan;
+  reason?: string;
 }
 
 /** Filters for GET /v1/journeys, turned into a Temporal visibility query. */
@@ -168,6 +190,39 @@ export class JourneyService {
     return journeys;
   }
 
+  /**
+   * Moves running journeys to a published map version, one Temporal update per journey (or, for a dry
+   * run, one query): each journey answers for itself, so one refusal never blocks the others.
+   */
+  async migrate(order: MigrationOrder): Promise<MigrationResult[]> {
+    const map = await this.maps.get(order.mapId, order.toVersion);
+    if (!map) throw invalidField('toVersion', `map "${order.mapId}" version ${order.toVersion} is not published`);
+    const request = { map, stageMapping: order.stageMapping, milestoneMapping: order.milestoneMapping };
+    const clauses = ['WorkflowType = "journeyWorkflow"', 'ExecutionStatus = "Running"', `${journeyMapKey.name} != "${map.id}@${map.version}"`];
+    if (order.query) clauses.push(`(${order.query})`);
+    const results: MigrationResult[] = [];
+    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const onMap = String(execution.typedSearchAttributes.get(journeyMapKey) ?? '');
+      if (!onMap.startsWith(`${map.id}@`)) continue; // journeys on other maps move only when named by the query's map
+      const customerId = String(execution.typedSearchAttributes.get(customerIdKey) ?? execution.workflowId);
+      const handle = this.client.workflow.getHandle(execution.workflowId);
+      const result = { customerId, workflowId: execution.workflowId };
+      try {
+        results.push(
+          order.dryRun
+            ? { ...result, outcome: 'would migrate', plan: await handle.query(migrationPreviewQuery, request) }
+            : { ...result, outcome: 'migrated', plan: await handle.executeUpdate(migrateMapUpdate, { args: [request] }) },
+        );
+      } catch (err) {
+        // A refused update fails its validator; a refused preview fails its query (the SDK names every
+        // query failure "not registered").
+        if (!(err instanceof WorkflowUpdateFailedError || err instanceof QueryNotRegisteredError)) throw err;
+        results.push({ ...result, outcome: 'refused', reason: reasonOf(err) });
+      }
+    }
+    return results;
+  }
+
   private async describe(customerId: string): Promise<WorkflowExecutionDescription> {
     try {
       return await this.client.workflow.getHandle(journeyWorkflowId(customerId)).describe();
@@ -176,4 +231,8 @@ export class JourneyService {
       throw err;
     }
   }
+}
+
+function reasonOf(err: WorkflowUpdateFailedError | QueryNotRegisteredError): string {
+  return err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? err.message) : err.message;
 }

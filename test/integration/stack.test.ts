@@ -39,6 +39,19 @@ function purchase(customerId: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** The journeys CLI against this stack, run asynchronously: the worker it needs runs in this very process. */
+function cli(...args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+    const child = execFile(
+      tsx,
+      [path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), ...args],
+      { env: { ...process.env, TEMPORAL_ADDRESS: stack.devServer!.address }, timeout: 60_000 },
+      (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
 async function mailTo(address: string) {
   return stack.catcher!.mailbox.list({ to: address });
 }
@@ -246,18 +259,81 @@ test('publishing a map version is explicit; new journeys start on the latest pub
 test('journeys maps publish publishes a map file to the running engine, and refuses an old version', async () => {
   const file = path.join(stack.dataDir, 'default-v3.yaml');
   writeFileSync(file, readFileSync(path.join(PROJECT_ROOT, 'maps', 'default.yaml'), 'utf8').replace('version: 1', 'version: 3'));
-  // Asynchronously: the worker serving the registry runs in this very process.
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-      const child = execFile(tsx, [path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), ...args], {
-        env: { ...process.env, TEMPORAL_ADDRESS: stack.devServer!.address },
-        timeout: 60_000,
-      }, (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }));
-    });
   const published = await cli('maps', 'publish', file);
   expect(published).toEqual({ code: 0, stdout: `${file}: published map "default" version 3\n`, stderr: '' });
   const old = await cli('maps', 'publish', path.join(PROJECT_ROOT, 'maps', 'default.yaml'));
   expect(old.code).toBe(1);
   expect(old.stderr).toContain('maps/default.yaml: map "default" version 1 is not newer than the published version 3');
+});
+
+test('migrating journeys in flight: a dry run lists the changes, a stage the new version lacks is refused until mapped', async () => {
+  await stack.post('/v1/purchases', purchase('tyrell', { segment: 'migration-test' }));
+  await eventually(async () => expect((await stack.get('/v1/journeys?segment=migration-test')).body.journeys).toHaveLength(1));
+  const current = (await stack.get('/v1/maps/default')).body;
+  const onVersion = (await stack.get('/v1/customers/tyrell/journey')).body.mapVersion;
+  // The reviewed map renames onboarding to "getting-started" and adds a checklist email on day 5.
+  const renamed = JSON.parse(JSON.stringify(current).replaceAll('"onboarding"', '"getting-started"'));
+  renamed.version = current.version + 1;
+  renamed.stages[0].touchpoints.push({ id: 'checklist-email', name: 'Checklist email', action: 'email', template: 'welcome', owner: 'successManager', at: { days: 5 } });
+  expect((await stack.post('/v1/maps', renamed)).status).toBe(201);
+  const order = { mapId: 'default', toVersion: renamed.version, query: 'CustomerSegment = "migration-test"' };
+
+  const refused = await stack.post('/v1/migrations', { ...order, dryRun: true });
+  expect(refused.status).toBe(200);
+  expect(refused.body.results).toEqual([
+    expect.objectContaining({ customerId: 'tyrell', outcome: 'refused', reason: expect.stringContaining('the journey is in stage "onboarding"') }),
+  ]);
+  expect((await stack.post('/v1/migrations', order)).body.results[0]).toMatchObject({ outcome: 'refused' });
+
+  const mapped = { ...order, stageMapping: { onboarding: 'getting-started' } };
+  const dryRun = await stack.post('/v1/migrations', { ...mapped, dryRun: true });
+  expect(dryRun.body).toMatchObject({ wouldMigrate: 1, refused: 0 });
+  expect(dryRun.body.results[0].plan).toMatchObject({
+    from: `default@${onVersion}`,
+    to: `default@${renamed.version}`,
+    stage: { from: 'onboarding', to: 'getting-started' },
+    addedTouchpoints: ['checklist-email'],
+  });
+  expect((await stack.get('/v1/customers/tyrell/journey')).body.stage).toBe('onboarding'); // a dry run changes nothing
+
+  const migrated = await stack.post('/v1/migrations', mapped);
+  expect(migrated.body).toMatchObject({ migrated: 1, refused: 0 });
+  const after = (await stack.get('/v1/customers/tyrell/journey')).body;
+  expect(after).toMatchObject({ mapVersion: renamed.version, stage: 'getting-started' });
+  expect(after.touchpoints.find((t: { touchpointId: string }) => t.touchpointId === 'checklist-email')).toMatchObject({
+    status: 'pending',
+    trigger: `added by the migration to default@${renamed.version}`,
+  });
+  expect(after.migrations).toHaveLength(1);
+  await eventually(async () =>
+    expect((await stack.get('/v1/journeys?segment=migration-test')).body.journeys[0]).toMatchObject({
+      map: `default@${renamed.version}`,
+      stage: 'getting-started',
+    }),
+  );
+  // Migrating again to the same version finds nothing left to move.
+  expect((await stack.post('/v1/migrations', mapped)).body.results).toEqual([]);
+});
+
+test('journeys migrate moves journeys from the command line, after a dry run that changes nothing', async () => {
+  await stack.post('/v1/purchases', purchase('oscorp', { segment: 'cli-migration' }));
+  await eventually(async () => expect((await stack.get('/v1/journeys?segment=cli-migration')).body.journeys).toHaveLength(1));
+  const current = (await stack.get('/v1/maps/default')).body;
+  const next = { ...current, version: current.version + 1, name: 'Default, next review' };
+  expect((await stack.post('/v1/maps', next)).status).toBe(201);
+  const args = ['migrate', '--map', 'default', '--to', String(next.version), '--query', 'CustomerSegment = "cli-migration"'];
+
+  const dryRun = await cli(...args, '--dry-run');
+  expect(dryRun.stdout).toMatch(new RegExp(`^oscorp\\s+would migrate\\s+default@${current.version} -> default@${next.version}, stage [a-z-]+$`, 'm'));
+  expect(dryRun.stdout).toContain('1 journeys: 1 would migrate, 0 refused');
+  expect(dryRun.code).toBe(0);
+
+  expect((await stack.get('/v1/customers/oscorp/journey')).body.mapVersion).toBe(current.version);
+  const done = await cli(...args);
+  expect(done.stdout).toContain('1 journeys: 1 migrated, 0 refused');
+  expect((await stack.get('/v1/customers/oscorp/journey')).body.mapVersion).toBe(next.version);
+
+  const badMapping = await cli(...args, '--stage-map', 'onboarding');
+  expect(badMapping.code).toBe(1);
+  expect(badMapping.stderr).toContain('--stage-map: must be OLD=NEW pairs separated by commas');
 });
