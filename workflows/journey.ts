@@ -12,7 +12,7 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ProductEvent } from '../src/journeys/events';
-import type { JourneyMap, Milestone, Stage, Timing, Touchpoint } from '../src/maps/schema';
+import type { Audience, JourneyMap, Milestone, Stage, Timing, Touchpoint } from '../src/maps/schema';
 import { journeyStateQuery, migrateMapUpdate, migrationPreviewQuery, productEventSignal } from './messages';
 import { migrateMilestones, planMigration, type MigrationPlan, type MigrationRequest } from './migration';
 import { journeyAtRiskKey, journeyMapKey, journeyStageKey, journeyTermKey } from './search-attributes';
@@ -454,6 +454,7 @@ function schedule(
   trigger: string,
 ): void {
   const late = dueAt < Date.parse(s.journeyStartedAt) - s.dayMs;
+  const notFor = audienceMismatch(customer, touchpoint.audience);
   s.touchpoints.push({
     key: `${touchpoint.id}#${occurrence}`,
     touchpointId: touchpoint.id,
@@ -467,7 +468,11 @@ function schedule(
     recurs: 'every' in touchpoint && touchpoint.every !== undefined,
     dueAt: iso(dueAt),
     // A purchase reported long after the fact does not get a welcome months late.
-    ...(late ? { status: 'skipped', result: 'due before the journey began' } : { status: 'pending' }),
+    ...(notFor
+      ? { status: 'skipped', result: `not for this customer (${notFor})` }
+      : late
+        ? { status: 'skipped', result: 'due before the journey began' }
+        : { status: 'pending' }),
   });
 }
 
@@ -545,6 +550,17 @@ function publishSearchAttributes(s: JourneyState): void {
     { key: journeyAtRiskKey, value: s.atRisk },
     { key: journeyTermKey, value: s.term },
   ]);
+}
+
+/** Why a touchpoint's audience excludes this customer, or undefined when it is for them. */
+function audienceMismatch(customer: Customer, audience: Audience | undefined): string | undefined {
+  if (!audience) return undefined;
+  if (audience.segments && !audience.segments.includes(customer.segment)) return `segment ${customer.segment}`;
+  if (audience.plans && !audience.plans.includes(customer.plan)) return `plan ${customer.plan}`;
+  for (const [attribute, value] of Object.entries(audience.attributes ?? {})) {
+    if (customer.attributes[attribute] !== value) return `${attribute} is ${String(customer.attributes[attribute] ?? 'unset')}`;
+  }
+  return undefined;
 }
 
 /** The person holding a role; someone always owns the moment, so fall back to any owner the customer has. */

@@ -20,10 +20,19 @@ export const timingSchema = z.strictObject({
   from: z.enum(['stageEntry', 'purchase', 'renewal']).default('stageEntry'),
 });
 
+/** Which customers a touchpoint is for; every condition given must hold. */
+export const audienceSchema = z.strictObject({
+  segments: z.array(z.string().min(1)).min(1).optional(),
+  plans: z.array(z.string().min(1)).min(1).optional(),
+  /** Customer attributes that must equal these values (e.g. region: emea). */
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
 const touchpointBase = {
   id,
   owner: role,
   name: z.string().min(1).optional(),
+  audience: audienceSchema.optional(),
 };
 
 export const touchpointSchema = z.discriminatedUnion('action', [
@@ -165,6 +174,7 @@ export const journeyMapSchema = z
   });
 
 export type Timing = z.infer<typeof timingSchema>;
+export type Audience = z.infer<typeof audienceSchema>;
 export type Touchpoint = z.infer<typeof touchpointSchema>;
 export type ScheduledTouchpoint = z.infer<typeof scheduledTouchpointSchema>;
 export type Milestone = z.infer<typeof milestoneSchema>;

@@ -112,10 +112,10 @@ export function timelineOf(states: JourneyState[], purchasedAt: number, events: 
   for (const s of states) {
     for (const h of s.stageHistory) entries.push({ at: h.enteredAt, term: s.term, what: `stage ${h.stage} begins` });
     for (const t of s.touchpoints) {
-      if (t.status === 'pending' || !t.doneAt) continue;
+      if (t.status === 'pending') continue;
       const why = t.trigger === 'scheduled by the map' ? '' : ` (${t.trigger})`;
       entries.push({
-        at: t.doneAt,
+        at: t.doneAt ?? t.dueAt, // a skipped touchpoint shows when it would have been due
         term: s.term,
         what: `${t.action} "${t.name}" ${t.status}: ${t.result ?? ''}${why}`,
         owner: `${t.owner.name} (${t.ownerRole})`,

@@ -177,7 +177,7 @@ test('invalid bodies get 400 naming the field and the reason', async () => {
 
   const unknownMap = await stack.post('/v1/purchases', { ...purchase('bad5'), mapId: 'nope' });
   expect(unknownMap.status).toBe(400);
-  expect(unknownMap.body.issues).toEqual([{ field: 'mapId', message: 'no published map "nope" (published: default)' }]);
+  expect(unknownMap.body.issues).toEqual([{ field: 'mapId', message: 'no published map "nope" (published: default, enterprise, tech-touch)' }]);
 
   const notJson = await stack.post('/v1/purchases', '{"customerId": ');
   expect(notJson).toEqual({ status: 400, body: { error: 'invalid request', issues: [{ field: '(body)', message: 'is not valid JSON' }] } });
@@ -236,7 +236,14 @@ test('restarting the worker, the API and the Temporal server keeps every journey
 test('publishing a map version is explicit; new journeys start on the latest published version', async () => {
   const v1 = (await stack.get('/v1/maps/default')).body;
   expect(v1.version).toBe(1);
-  expect((await stack.get('/v1/maps')).body.maps).toEqual([expect.objectContaining({ id: 'default', version: 1 })]);
+  expect((await stack.get('/v1/maps')).body.maps).toEqual([
+    expect.objectContaining({ id: 'default', version: 1, segments: ['emerging', 'scaling'] }),
+    expect.objectContaining({ id: 'enterprise', version: 1, segments: ['enterprise'] }),
+    expect.objectContaining({ id: 'tech-touch', version: 1, segments: ['startup'] }),
+  ]);
+  // The purchase picks the map by segment.
+  expect((await stack.post('/v1/purchases', purchase('bigcorp', { segment: 'enterprise' }))).body.map).toEqual({ id: 'enterprise', version: 1 });
+  expect((await stack.post('/v1/purchases', purchase('tinyco', { segment: 'startup' }))).body.map).toEqual({ id: 'tech-touch', version: 1 });
 
   const again = await stack.post('/v1/maps', v1);
   expect(again.status).toBe(409);
