@@ -6,9 +6,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PROJECT_ROOT } from '../src/config';
+import type { JourneyMap } from '../src/maps/schema';
 import { productEventSignal } from '../workflows/messages';
-import { DAY_MS, defaultMap, productEvent } from '../test/helpers/fixtures';
+import { catalog, DAY_MS, productEvent } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
 
 const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
@@ -16,6 +18,7 @@ const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
     await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt));
     await untilDay(2);
     await handle.signal(productEventSignal, productEvent('feature.used', { feature: 'reports' }, purchasedAt));
+    await handle.signal(productEventSignal, productEvent('integration.connected', {}, purchasedAt));
     await untilDay(340);
     await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, purchasedAt + 340 * DAY_MS));
     await untilDay(420);
@@ -32,26 +35,36 @@ const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
 };
 
 async function main() {
-  const dir = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
-  for (const [name, story] of Object.entries(stories)) {
-    // A fresh test server per story: each starts from a clean clock.
-    const env = await createTimeSkippingEnv();
-    try {
-      await runJourney(env, (real) => real as never, async (ctx) => {
-        await story(ctx);
-        // Every run of the journey: a renewal continues as new, so one story can span several runs.
-        let runId: string | null | undefined = ctx.handle.firstExecutionRunId;
-        for (let run = 1; runId; run += 1) {
-          const history = await env.client.workflow.getHandle(ctx.handle.workflowId, runId).fetchHistory();
-          const file = path.join(dir, `${defaultMap.id}-v${defaultMap.version}-${name}-run${run}.json`);
-          writeFileSync(file, historyToJSON(history));
-          console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
-          runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-        }
-      });
-    } finally {
-      await env.teardown();
+  for (const map of catalog.all()) {
+    for (const [name, story] of Object.entries(stories)) {
+      // A fresh test server per story: each starts from a clean clock.
+      const env = await createTimeSkippingEnv();
+      try {
+        await runJourney(env, (real) => real as never, (ctx) => recordStory(env, map, name, story, ctx), { map });
+      } finally {
+        await env.teardown();
+      }
     }
+  }
+}
+
+/** Plays one story and writes every run of the journey: a renewal continues as new, so a story can span several. */
+async function recordStory(
+  env: TestWorkflowEnvironment,
+  map: JourneyMap,
+  name: string,
+  story: (ctx: JourneyStory<never>) => Promise<void>,
+  ctx: JourneyStory<never>,
+) {
+  const dir = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+  await story(ctx);
+  let runId: string | null | undefined = ctx.handle.firstExecutionRunId;
+  for (let run = 1; runId; run += 1) {
+    const history = await env.client.workflow.getHandle(ctx.handle.workflowId, runId).fetchHistory();
+    const file = path.join(dir, `${map.id}-v${map.version}-${name}-run${run}.json`);
+    writeFileSync(file, historyToJSON(history));
+    console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
 }
 

@@ -10,8 +10,8 @@ import { Worker } from '@temporalio/worker';
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const fixtures = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
 
-test('there are recorded journeys for the default map', () => {
-  expect(fixtures).toEqual(expect.arrayContaining([expect.stringMatching(/^default-v1-.*-run1\.json$/)]));
+test.each(['default', 'tech-touch', 'enterprise'])('there are recorded journeys for the shipped map %s', (mapId) => {
+  expect(fixtures).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${mapId}-v1-.*-run1\\.json$`))]));
 });
 
 test.each(fixtures)('%s replays under the current workflow code', async (fixture) => {
