@@ -16,7 +16,28 @@ export interface RenderedEmail {
   html?: string;
 }
 
-type Compiled = { subject: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate; html?: HandlebarsTemplateDelegate };
+/** Every variable path a template uses ({{customer.plan}}, {{#if owner.name}}), from Handlebars' own parse. */
+function variablePaths(source: string): string[] {
+  const paths = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const n = node as { type?: string; original?: string; data?: boolean; params?: unknown[] };
+    if (n.type === 'PathExpression' && !n.data && n.original && n.original !== 'this') paths.add(n.original);
+    // The path of a block ({{#if}}) or of a call with arguments names a helper, not a variable.
+    const helperCall = n.type === 'BlockStatement' || n.type === 'SubExpression' || (n.params?.length ?? 0) > 0;
+    for (const [key, value] of Object.entries(node)) if (key !== 'loc' && !(helperCall && key === 'path')) visit(value);
+  };
+  visit(Handlebars.parse(source));
+  return [...paths];
+}
+
+type Compiled = {
+  subject: HandlebarsTemplateDelegate;
+  text: HandlebarsTemplateDelegate;
+  html?: HandlebarsTemplateDelegate;
+  variables: string[];
+};
 
 /**
  * Email templates, one YAML file per template (`welcome.yaml` with subject, text and optional html),
@@ -36,6 +57,7 @@ export class EmailTemplates {
       }
       const { subject, text, html } = parsed.data;
       templates.set(file.replace(/\.yaml$/, ''), {
+        variables: [...new Set([subject, text, html ?? ''].flatMap(variablePaths))],
         subject: Handlebars.compile(subject, { strict: true, noEscape: true }),
         text: Handlebars.compile(text, { strict: true, noEscape: true }),
         ...(html ? { html: Handlebars.compile(html, { strict: true }) } : {}),
@@ -46,6 +68,11 @@ export class EmailTemplates {
 
   has(name: string): boolean {
     return this.templates.has(name);
+  }
+
+  /** The variable paths a template uses, for checking maps before anything is sent. */
+  variablesOf(name: string): string[] {
+    return this.templates.get(name)?.variables ?? [];
   }
 
   names(): string[] {

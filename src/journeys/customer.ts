@@ -49,6 +49,20 @@ const termMessage = { path: ['renewalDate'], message: 'must be between 28 days a
 
 export const customerSchema = customerFields.refine(termIsSane, termMessage);
 
+/**
+ * The variables a touchpoint's email template may use: the customer's fields, their contact and the
+ * owner of the moment. Attributes and owners are open maps, so any name below them is allowed.
+ */
+export function isTouchpointVariable(variable: string): boolean {
+  const person = Object.keys(personSchema.shape);
+  const [root, field, rest] = variable.split('.');
+  if (root === 'contact' || root === 'owner') return rest === undefined && person.includes(field ?? '');
+  if (root !== 'customer' || !field || !(field in customerFields.shape)) return false;
+  if (field === 'contact') return person.includes(rest ?? '') && variable.split('.').length === 3;
+  if (field === 'attributes' || field === 'owners') return rest !== undefined;
+  return rest === undefined;
+}
+
 export type Person = z.infer<typeof personSchema>;
 export type Customer = z.infer<typeof customerSchema>;
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { personSchema } from '../journeys/customer';
+import { isTouchpointVariable, personSchema } from '../journeys/customer';
 import type { EmailTemplates } from '../delivery/templates';
 import { journeyMapSchema, type JourneyMap } from './schema';
 
@@ -44,6 +44,11 @@ function parseFile<T>(file: string, schema: z.ZodType<T>): T {
   return result.data;
 }
 
+/** Reads the team file: the default person for each owner role. */
+export function loadTeamFile(file: string): Team {
+  return parseFile(file, teamSchema);
+}
+
 /** Every role a map's touchpoints and stages name. */
 export function rolesOf(map: JourneyMap): Set<string> {
   const roles = new Set<string>();
@@ -83,10 +88,18 @@ export function parseMap(data: unknown, templates?: EmailTemplates): JourneyMap 
       ),
     ];
     for (const { t, where } of placed) {
-      if (t.action === 'email' && !templates.has(t.template)) {
+      if (t.action !== 'email') continue;
+      if (!templates.has(t.template)) {
         problems.push({
           path: formatPath(where),
           message: `unknown email template "${t.template}" (have: ${templates.names().join(', ')})`,
+        });
+        continue;
+      }
+      for (const variable of templates.variablesOf(t.template).filter((v) => !isTouchpointVariable(v))) {
+        problems.push({
+          path: formatPath(where),
+          message: `template "${t.template}" uses {{${variable}}}, which no customer has (use customer.*, contact.name/email, owner.name/email)`,
         });
       }
     }
@@ -117,7 +130,7 @@ export class MapCatalog {
 
   static load(dir: string, templates?: EmailTemplates): MapCatalog {
     const teamFile = path.join(dir, TEAM_FILE);
-    const team = parseFile(teamFile, teamSchema);
+    const team = loadTeamFile(teamFile);
     const maps = new Map<string, JourneyMap>();
     const files = readdirSync(dir)
       .filter((name) => /\.(ya?ml|json)$/.test(name) && name !== TEAM_FILE)

@@ -130,6 +130,16 @@ export const journeyMapSchema = z
       });
     }
     map.stages.forEach((stage, stageIndex) => {
+      if (stageIndex < last && !stage.exit) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', stageIndex, 'exit'],
+          message: `stage "${stage.id}" has no exit, so the stages after it (${map.stages
+            .slice(stageIndex + 1)
+            .map((s) => s.id)
+            .join(', ')}) are never reached`,
+        });
+      }
       stage.milestones.forEach((milestone, i) => {
         if (milestoneIds.has(milestone.id)) {
           ctx.addIssue({ code: 'custom', path: ['stages', stageIndex, 'milestones', i, 'id'], message: `duplicate milestone id "${milestone.id}"` });

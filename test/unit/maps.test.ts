@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import { EmailTemplates } from '../../src/delivery/templates';
 import { loadMapFile, MapCatalog, MapFileError } from '../../src/maps/catalog';
 import { catalog, MAPS_DIR, templates } from '../helpers/fixtures';
 
@@ -89,4 +90,23 @@ test('the last stage cannot have an exit, and milestone ids are unique across th
     `${dir}/variant.yaml: stages[2].exit: the last stage lasts until the renewal outcome (renewal.renewed or renewal.churned): remove its exit`,
     `${dir}/variant.yaml: stages[2].milestones[0].id: duplicate milestone id "first-login"`,
   ]);
+});
+
+test('an email template using a variable no customer has is rejected at validation, not at the send', () => {
+  const templatesDir = mkdtempSync(path.join(os.tmpdir(), 'templates-'));
+  writeFileSync(path.join(templatesDir, 'welcome.yaml'), 'subject: "Hi {{customer.plna}}"\ntext: "{{#if owner.name}}{{owner.phone}}{{/if}} {{customer.attributes.seats}}"\n');
+  for (const name of ['login-help', 'renewal-reminder']) writeFileSync(path.join(templatesDir, `${name}.yaml`), 'subject: s\ntext: "{{contact.name}}"\n');
+  const file = path.join(dir, 'variables.yaml');
+  writeFileSync(file, readFileSync(path.join(MAPS_DIR, 'default.yaml')));
+  expect(() => loadMapFile(file, EmailTemplates.load(templatesDir))).toThrow(
+    [
+      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{customer.plna}}, which no customer has (use customer.*, contact.name/email, owner.name/email)`,
+      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{owner.phone}}, which no customer has (use customer.*, contact.name/email, owner.name/email)`,
+    ].join('\n'),
+  );
+});
+
+test('a stage without an exit before the last one leaves the stages after it unreachable', () => {
+  const problems = problemsOf((map) => delete map.stages[1].exit);
+  expect(problems).toEqual([`${dir}/variant.yaml: stages[1].exit: stage "adoption" has no exit, so the stages after it (renewal) are never reached`]);
 });
