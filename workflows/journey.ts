@@ -10,6 +10,8 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { BookedMeeting } from '../activities/meetings';
+import type { CreatedTask } from '../activities/tasks';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ProductEvent } from '../src/journeys/events';
 import type { Audience, JourneyMap, Milestone, Stage, Timing, Touchpoint } from '../src/maps/schema';
@@ -82,24 +84,11 @@ export interface MilestoneRecord {
   eventId?: string;
 }
 
-export interface Booking {
-  bookingId: string;
-  touchpointKey: string;
-  kind: 'call' | 'training';
-  topic: string;
-  startsAt: string;
-  endsAt: string;
-  timeZone: string;
-  owner: Person;
-}
+/** A call or training session the journey booked, and the touchpoint occurrence it came from. */
+export type Booking = BookedMeeting & { touchpointKey: string };
 
-export interface OwnerTask {
-  taskId: string;
-  touchpointKey: string;
-  title: string;
-  owner: Person;
-  dueAt: string;
-}
+/** A task the journey gave an owner, and the touchpoint occurrence it came from. */
+export type OwnerTask = CreatedTask & { touchpointKey: string };
 
 export interface JourneyState {
   customerId: string;
