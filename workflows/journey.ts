@@ -90,6 +90,15 @@ export type Booking = BookedMeeting & { touchpointKey: string };
 /** A task the journey gave an owner, and the touchpoint occurrence it came from. */
 export type OwnerTask = CreatedTask & { touchpointKey: string };
 
+export interface GoalRecord {
+  id: string;
+  name: string;
+  status: 'pending' | 'met' | 'missed';
+  dueAt: string;
+  /** When it was met (the last of its milestones) or found missed. */
+  at?: string;
+}
+
 export interface JourneyState {
   customerId: string;
   mapId: string;
@@ -115,6 +124,8 @@ export interface JourneyState {
   previousTerms: { term: number; startedAt: string; endedAt: string; outcome: string; touchpointsDone: number }[];
   eventsReceived: number;
   seenEventIds: string[];
+  /** The map's journey-level goals: met or missed, and when. */
+  goals?: GoalRecord[];
   /** Every move of this journey to another map version, with what it changed. */
   migrations?: (MigrationPlan & { at: string })[];
 }
@@ -145,6 +156,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 
   while (!s.outcome) {
     const stage = stageById(map, s.stage);
+    recordGoals(s, map);
     // What fell due before the stage ended (a worker was down, a relay was slow) still happens.
     if (await runDueWork(s, customer, map, stage)) continue;
     const exitReason = stageExitReason(s, map, stage);
@@ -320,6 +332,7 @@ function nextWakeTime(s: JourneyState, stage: Stage): number | undefined {
       .filter((m) => m.stage === stage.id && m.status === 'pending' && m.dueAt)
       .map((m) => Date.parse(m.dueAt!)),
     ...[timeLimit, renewalWindow].filter((time) => time !== undefined),
+    ...(s.goals ?? []).filter((g) => g.status === 'pending').map((g) => Date.parse(g.dueAt)),
   ];
   return times.length > 0 ? Math.min(...times) : undefined;
 }
@@ -357,6 +370,29 @@ function migrate(s: JourneyState, customer: Customer, request: MigrationRequest,
   upsertSearchAttributes([{ key: journeyMapKey, value: plan.to }]);
   publishSearchAttributes(s);
   return target;
+}
+
+/** Records each goal as met (all its milestones reached in time) or missed (its time passed without that). */
+function recordGoals(s: JourneyState, map: JourneyMap): void {
+  // Maps pinned by journeys that started before goals existed carry no `goals` at all.
+  const goals = map.goals ?? [];
+  if (goals.length === 0) return;
+  const purchasedAt = Date.parse(s.previousTerms[0]?.startedAt ?? s.termStartedAt);
+  s.goals ??= goals.map((goal) => ({
+    id: goal.id,
+    name: goal.name,
+    status: 'pending',
+    dueAt: iso(purchasedAt + goal.withinDays * s.dayMs),
+  }));
+  for (const record of s.goals.filter((g) => g.status === 'pending')) {
+    const goal = goals.find((g) => g.id === record.id);
+    if (!goal) continue; // a migration dropped it
+    const reached = goal.milestones.map((id) => s.milestones.find((m) => m.id === id));
+    const times = reached.map((m) => (m?.status === 'reached' && m.reachedAt ? m.reachedAt : undefined));
+    const metAt = times.every((t) => t !== undefined) ? times.sort().at(-1) : undefined;
+    if (metAt && metAt <= record.dueAt) Object.assign(record, { status: 'met', at: metAt });
+    else if (Date.now() >= Date.parse(record.dueAt)) Object.assign(record, { status: 'missed', at: iso(Date.now()) });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -109,6 +109,19 @@ export const journeyMapSchema = z
     /** Segments that get this map when the purchase does not name one. */
     segments: z.array(z.string().min(1)).default([]),
     stages: z.array(stageSchema).min(1),
+    /** Journey-level goals, recorded as met or missed with when (e.g. onboarding complete within 30 days). */
+    goals: z
+      .array(
+        z.strictObject({
+          id,
+          name: z.string().min(1),
+          /** Met when all these milestones are reached... */
+          milestones: z.array(id).min(1),
+          /** ...within this many days of the purchase. */
+          withinDays: z.number().int().min(1),
+        }),
+      )
+      .default([]),
     renewal: z.strictObject({
       /** The stage a renewed customer starts the next term in. */
       nextTermStage: id,
@@ -174,6 +187,17 @@ export const journeyMapSchema = z
         touchpointIds.add(tp.id);
       }
     });
+    map.goals.forEach((goal, g) =>
+      goal.milestones.forEach((milestoneId, i) => {
+        if (!milestoneIds.has(milestoneId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['goals', g, 'milestones', i],
+            message: `unknown milestone "${milestoneId}" (milestones: ${[...milestoneIds].join(', ')})`,
+          });
+        }
+      }),
+    );
     if (!stageIds.includes(map.renewal.nextTermStage)) {
       ctx.addIssue({
         code: 'custom',

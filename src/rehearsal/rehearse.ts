@@ -126,6 +126,9 @@ export function timelineOf(states: JourneyState[], purchasedAt: number, events: 
       if (m.reachedAt && m.status === 'reached') entries.push({ at: m.reachedAt, term: s.term, what: `milestone "${m.name}" reached` });
     }
     for (const r of s.atRiskReasons) entries.push({ at: r.at, term: s.term, what: `at risk: ${r.reason}` });
+    for (const g of s.goals ?? []) {
+      if (g.at) entries.push({ at: g.at, term: s.term, what: `goal "${g.name}" ${g.status}` });
+    }
   }
   for (const { day, type, ...fields } of events) {
     const details = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ');

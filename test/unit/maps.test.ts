@@ -110,3 +110,10 @@ test('a stage without an exit before the last one leaves the stages after it unr
   const problems = problemsOf((map) => delete map.stages[1].exit);
   expect(problems).toEqual([`${dir}/variant.yaml: stages[1].exit: stage "adoption" has no exit, so the stages after it (renewal) are never reached`]);
 });
+
+test('a goal naming a milestone the map lacks is rejected', () => {
+  const problems = problemsOf((map) => (map.goals[0].milestones = ['first-login', 'reports-used']));
+  expect(problems).toEqual([
+    `${dir}/variant.yaml: goals[0].milestones[1]: unknown milestone "reports-used" (milestones: first-login, key-feature-used, renewal-decided)`,
+  ]);
+});

@@ -97,6 +97,7 @@ describe.each(MAPS)('$file', (m) => {
     // Someone always owns the moment.
     expect(anywhere(r, ' done:').every((l) => l.text.includes('[owner: '))).toBe(true);
     expect(r.summary).toMatch(/^After 380 days: term 2, stage adoption, not at risk\./);
+    expect(anywhere(r, 'goal "Activated within')).toEqual([expect.objectContaining({ text: expect.stringMatching(/ met$/) })]);
   });
 
   test('a customer who never logs in is escalated on time and at risk when onboarding runs out', async () => {
@@ -105,6 +106,7 @@ describe.each(MAPS)('$file', (m) => {
     expect(on(r, m.loginDue, m.loginEscalation)).toBe(true);
     expect(on(r, m.onboardingLimit, 'at risk: Onboarding ended on its time limit')).toBe(true);
     expect(r.summary).toMatch(/stage adoption, AT RISK/);
+    expect(anywhere(r, 'goal "Activated within')).toEqual([expect.objectContaining({ text: expect.stringMatching(/ missed$/) })]);
   });
 
   test('a customer who logs in but skips the key feature gets the reports escalation', async () => {
