@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { HttpError } from '../api/errors';
 import { loadConfig } from '../config';
@@ -12,7 +11,7 @@ import { JourneyService } from '../journeys/service';
 import { connectClient } from '../temporal/client';
 import { EmailTemplates } from '../delivery/templates';
 import { customerSchema, type Customer } from '../journeys/customer';
-import { formatPath, loadMapFile, loadTeamFile, MapCatalog, MapFileError, TEAM_FILE } from '../maps/catalog';
+import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, parseFile, TEAM_FILE } from '../maps/catalog';
 import { renderMermaid, renderSvg } from '../maps/render';
 import type { JourneyMap } from '../maps/schema';
 import { createTimeSkippingEnv } from '../rehearsal/environment';
@@ -42,21 +41,6 @@ class UsageError extends Error {}
 const scriptedEventsSchema = z.array(
   z.looseObject({ day: z.number().int().min(0), type: z.string().min(1) }).catchall(z.union([z.string(), z.number()])),
 );
-
-function readData(file: string): unknown {
-  try {
-    const text = readFileSync(file, 'utf8');
-    return file.endsWith('.json') ? JSON.parse(text) : parse(text);
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message}`);
-  }
-}
-
-function parseFile<T>(file: string, schema: z.ZodType<T>): T {
-  const result = schema.safeParse(readData(file));
-  if (result.success) return result.data;
-  throw new UsageError(result.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`).join('\n'));
-}
 
 function describe(map: JourneyMap): string {
   const touchpoints = map.stages.reduce((n, s) => n + s.touchpoints.length, 0);

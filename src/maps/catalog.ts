@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { isTouchpointVariable, personSchema } from '../journeys/customer';
 import type { EmailTemplates } from '../delivery/templates';
-import { journeyMapSchema, type JourneyMap } from './schema';
+import { journeyMapSchema, stageTouchpoints, type JourneyMap } from './schema';
 
 /** A mistake in a map or team file, naming the file and the path inside it. */
 export class MapFileError extends Error {
@@ -28,7 +28,12 @@ export function formatPath(segments: readonly PropertyKey[]): string {
 }
 
 function readData(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MapFileError(file, [`cannot be read: ${(err as Error).message}`]);
+  }
   try {
     return file.endsWith('.json') ? JSON.parse(text) : parse(text);
   } catch (err) {
@@ -36,7 +41,8 @@ function readData(file: string): unknown {
   }
 }
 
-function parseFile<T>(file: string, schema: z.ZodType<T>): T {
+/** Reads a YAML or JSON file and validates it; every problem names the file and the path inside it. */
+export function parseFile<T>(file: string, schema: z.ZodType<T>): T {
   const result = schema.safeParse(readData(file));
   if (!result.success) {
     throw new MapFileError(file, result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
@@ -52,12 +58,10 @@ export function loadTeamFile(file: string): Team {
 /** Every role a map's touchpoints and stages name. */
 export function rolesOf(map: JourneyMap): Set<string> {
   const roles = new Set<string>();
-  for (const stage of map.stages) {
+  map.stages.forEach((stage, i) => {
     roles.add(stage.owner);
-    for (const touchpoint of [...stage.touchpoints, ...stage.milestones.flatMap((m) => m.onMissed.touchpoints)]) {
-      roles.add(touchpoint.owner);
-    }
-  }
+    for (const { touchpoint } of stageTouchpoints(stage, i)) roles.add(touchpoint.owner);
+  });
   return roles;
 }
 
@@ -78,17 +82,9 @@ export function parseMap(data: unknown, templates?: EmailTemplates): JourneyMap 
   if (!templates) return map;
   const problems: { path: string; message: string }[] = [];
   map.stages.forEach((stage, s) => {
-    const placed = [
-      ...stage.touchpoints.map((t, i) => ({ t, where: ['stages', s, 'touchpoints', i, 'template'] })),
-      ...stage.milestones.flatMap((m, mi) =>
-        m.onMissed.touchpoints.map((t, i) => ({
-          t,
-          where: ['stages', s, 'milestones', mi, 'onMissed', 'touchpoints', i, 'template'],
-        })),
-      ),
-    ];
-    for (const { t, where } of placed) {
+    for (const { touchpoint: t, path } of stageTouchpoints(stage, s)) {
       if (t.action !== 'email') continue;
+      const where = [...path, 'template'];
       if (!templates.has(t.template)) {
         problems.push({
           path: formatPath(where),
@@ -150,10 +146,6 @@ export class MapCatalog {
     }
     if (!maps.has('default')) throw new MapFileError(dir, ['no map with id "default"']);
     return new MapCatalog(maps, team);
-  }
-
-  get(id: string): JourneyMap | undefined {
-    return this.maps.get(id);
   }
 
   ids(): string[] {

@@ -80,6 +80,20 @@ export const milestoneSchema = z.strictObject({
     .default({ markAtRisk: false, touchpoints: [] }),
 });
 
+/** Every touchpoint a stage names (scheduled, and escalations of its milestones), with its path in the map. */
+export function stageTouchpoints(stage: StageFields, stageIndex: number): { touchpoint: Touchpoint; path: (string | number)[] }[] {
+  return [
+    ...stage.touchpoints.map((touchpoint, i) => ({ touchpoint, path: ['stages', stageIndex, 'touchpoints', i] })),
+    ...stage.milestones.flatMap((m, mi) =>
+      m.onMissed.touchpoints.map((touchpoint, i) => ({
+        touchpoint,
+        path: ['stages', stageIndex, 'milestones', mi, 'onMissed', 'touchpoints', i],
+      })),
+    ),
+  ];
+}
+type StageFields = { touchpoints: Touchpoint[]; milestones: { onMissed: { touchpoints: Touchpoint[] } }[] };
+
 export const stageSchema = z.strictObject({
   id,
   name: z.string().min(1),
@@ -173,18 +187,11 @@ export const journeyMapSchema = z
           });
         }
       });
-      const allTouchpoints = [
-        ...stage.touchpoints.map((tp, i) => ({ tp, path: ['stages', stageIndex, 'touchpoints', i, 'id'] })),
-        ...stage.milestones.flatMap((m, mi) =>
-          m.onMissed.touchpoints.map((tp, i) => ({
-            tp,
-            path: ['stages', stageIndex, 'milestones', mi, 'onMissed', 'touchpoints', i, 'id'],
-          })),
-        ),
-      ];
-      for (const { tp, path } of allTouchpoints) {
-        if (touchpointIds.has(tp.id)) ctx.addIssue({ code: 'custom', path, message: `duplicate touchpoint id "${tp.id}"` });
-        touchpointIds.add(tp.id);
+      for (const { touchpoint, path } of stageTouchpoints(stage, stageIndex)) {
+        if (touchpointIds.has(touchpoint.id)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate touchpoint id "${touchpoint.id}"` });
+        }
+        touchpointIds.add(touchpoint.id);
       }
     });
     map.goals.forEach((goal, g) =>
