@@ -2,6 +2,9 @@ import type { Transporter } from 'nodemailer';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { DeliveryLedger } from '../src/delivery/ledger';
 import type { EmailTemplates } from '../src/delivery/templates';
+import type { SuppressionList } from '../src/delivery/suppressions';
+import type { Trainer } from '../src/delivery/availability';
+import type { TrainerCalendar } from '../src/delivery/trainer-calendar';
 
 /** What activities need from the world, handed in by the worker (or a test): never read from process.env. */
 export interface ActivityDeps {
@@ -10,6 +13,18 @@ export interface ActivityDeps {
   templates: EmailTemplates;
   /** The From address of every journey email, e.g. "Acme Success <success@acme.example>". */
   mailFrom: string;
+  /** Who gives training sessions and when (maps/trainers.yaml), in the file's order of preference. */
+  trainers: Trainer[];
+  /** Which trainer time is taken, shared by every worker. */
+  trainerCalendar: TrainerCalendar;
+  /** Who unsubscribed: journey emails never go to them. */
+  suppressions: SuppressionList;
+  /** Signs unsubscribe links, so nobody can make one for somebody else's address. */
+  unsubscribeSecret: string;
+  /** Where customers reach the API's unsubscribe page, e.g. "https://journeys.acme.example". */
+  publicUrl: string;
+  /** The shared secret webhooks are signed with (HMAC-SHA256); each receiver verifies with the same. */
+  webhookSecret: string;
 }
 
 /** What every touchpoint activity gets: its idempotency key, the customer, and who owns the moment. */

@@ -1,8 +1,18 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import Handlebars from 'handlebars';
+import type { RenderedEmail } from '../src/delivery/templates';
+import { unsubscribeToken, unsubscribeUrl } from '../src/delivery/suppressions';
+import type { Customer } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, renderEmail, sendMail } from './mail';
+import { address, CONTACT_UNSUBSCRIBED, renderEmail, sendMail } from './mail';
 
 export interface TouchpointEmailInput extends TouchpointInput {
   template: string;
+  /**
+   * A reply to something the customer did (not a journey's own initiative): it carries no unsubscribe
+   * link or headers. A contact who unsubscribed still gets nothing at all.
+   */
+  transactional?: boolean;
 }
 
 export interface SentEmail {
@@ -11,16 +21,48 @@ export interface SentEmail {
   messageId: string;
 }
 
-/** Sends a touchpoint's templated email to the customer's contact, once per idempotency key. */
+/**
+ * Sends a touchpoint's templated email to the customer's contact, once per idempotency key, unless
+ * the contact unsubscribed (checked inside the ledger, so a retry of a sent email still returns it).
+ * Journey emails carry an unsubscribe link and the RFC 2369 / RFC 8058 one-click headers.
+ */
 export async function sendTouchpointEmail(deps: ActivityDeps, input: TouchpointEmailInput): Promise<SentEmail> {
   return deps.ledger.once(input.key, async () => {
     const { customer, owner } = input;
-    const email = renderEmail(deps, input.template, customer, owner);
+    const suppressed = await deps.suppressions.find(customer.contact.email);
+    if (suppressed) {
+      throw ApplicationFailure.create({
+        type: CONTACT_UNSUBSCRIBED,
+        message: `${customer.contact.email} unsubscribed from journey emails on ${suppressed.at.slice(0, 10)}`,
+        nonRetryable: true,
+        details: [suppressed],
+      });
+    }
+    const token = unsubscribeToken(deps.unsubscribeSecret, { customerId: customer.customerId, email: customer.contact.email });
+    const link = unsubscribeUrl(deps.publicUrl, token);
+    const email = renderEmail(deps, input.template, customer, owner, { unsubscribeUrl: link });
     const messageId = await sendMail(deps, input.key, {
       to: address(customer.contact),
       replyTo: address(owner),
-      ...email,
+      ...(input.transactional
+        ? email
+        : {
+            ...withUnsubscribeFooter(email, customer, link),
+            headers: { 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          }),
     });
     return { to: [customer.contact.email], subject: email.subject, messageId };
   });
+}
+
+/** Says why the contact gets the email and how to stop it, below the text and the HTML alike. */
+function withUnsubscribeFooter(email: RenderedEmail, customer: Customer, link: string): RenderedEmail {
+  const why = `You receive this because ${customer.company} uses our ${customer.plan} plan.`;
+  const text = `${email.text.trimEnd()}\n\n${why} Unsubscribe: ${link}\n`;
+  if (email.html === undefined) return { ...email, text };
+  const escape = Handlebars.escapeExpression;
+  const footer = `<p style="font-size:12px;color:#666">${escape(why)} <a href="${escape(link)}">Unsubscribe</a></p>`;
+  // A whole HTML document gets the footer inside its body; a fragment, at its end.
+  const html = /<\/body>/i.test(email.html) ? email.html.replace(/<\/body>/i, (end) => footer + end) : email.html + footer;
+  return { ...email, text, html };
 }

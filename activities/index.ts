@@ -1,7 +1,9 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { sendTouchpointEmail, type TouchpointEmailInput } from './email';
-import { bookMeeting, type MeetingInput } from './meetings';
+import { bookMeeting, changeMeeting, type MeetingChangeInput, type MeetingInput } from './meetings';
 import { createOwnerTask, type OwnerTaskInput } from './tasks';
+import { callWebhook, type WebhookInput } from './webhooks';
 
 export type { ActivityDeps, TouchpointInput } from './deps';
 
@@ -9,10 +11,28 @@ export type { ActivityDeps, TouchpointInput } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     /** Sends a touchpoint's templated email to the customer's contact. */
-    sendTouchpointEmail: (input: TouchpointEmailInput) => sendTouchpointEmail(deps, input),
+    sendTouchpointEmail: (input: TouchpointEmailInput) => heartbeating(sendTouchpointEmail(deps, input)),
     /** Books a call or training session and emails the calendar invitation. */
-    bookMeeting: (input: MeetingInput) => bookMeeting(deps, input),
+    bookMeeting: (input: MeetingInput) => heartbeating(bookMeeting(deps, input)),
+    /** Reschedules or cancels a booked meeting and emails everyone the calendar update. */
+    changeMeeting: (input: MeetingChangeInput) => heartbeating(changeMeeting(deps, input)),
     /** Creates a task for the owner of the moment and notifies them. */
-    createOwnerTask: (input: OwnerTaskInput) => createOwnerTask(deps, input),
+    createOwnerTask: (input: OwnerTaskInput) => heartbeating(createOwnerTask(deps, input)),
+    /** POSTs the touchpoint, signed, to a receiver such as a CRM; retried with the same key and body. */
+    callWebhook: (input: WebhookInput) => heartbeating(callWebhook(deps, input)),
   };
+}
+
+/**
+ * Heartbeats while an activity works, so Temporal notices a worker that died mid-delivery within the
+ * heartbeat timeout (seconds) instead of the start-to-close timeout, and retries it on another worker.
+ */
+async function heartbeating<T>(work: Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 3_000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
 }

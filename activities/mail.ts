@@ -7,15 +7,24 @@ import type { ActivityDeps } from './deps';
 /** Failure type of an email the receiving side refused for good; retrying cannot fix it. */
 export const EMAIL_REJECTED = 'EmailRejected';
 
+/** Failure type of an email to an address that unsubscribed from journey emails; retrying cannot fix it. */
+export const CONTACT_UNSUBSCRIBED = 'ContactUnsubscribed';
+
 /**
  * Sends one message with a Message-ID derived from the idempotency key, so a duplicate that slips
  * through a crash is recognisable downstream. SMTP 5xx and malformed addresses fail for good;
- * everything else (connection refused, 4xx) is thrown as is for Temporal to retry.
+ * everything else (connection refused, 4xx) is thrown as is for Temporal to retry. Extra headers
+ * (e.g. List-Unsubscribe) go along; X-Journey-Key is always the key.
  */
-export async function sendMail(deps: ActivityDeps, key: string, message: Omit<SendMailOptions, 'from' | 'messageId'>) {
+export async function sendMail(
+  deps: ActivityDeps,
+  key: string,
+  message: Omit<SendMailOptions, 'from' | 'messageId' | 'headers'> & { headers?: Record<string, string> },
+) {
   const messageId = `<${stableId(key)}@journeys.local>`;
   try {
-    await deps.mailer.sendMail({ ...message, from: deps.mailFrom, messageId, headers: { 'X-Journey-Key': key } });
+    const headers = { ...message.headers, 'X-Journey-Key': key };
+    await deps.mailer.sendMail({ ...message, from: deps.mailFrom, messageId, headers });
   } catch (err) {
     const { responseCode, code, message: reason } = err as { responseCode?: number; code?: string; message: string };
     if ((responseCode !== undefined && responseCode >= 500) || code === 'EENVELOPE') {

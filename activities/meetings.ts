@@ -1,9 +1,23 @@
-import { invitationIcs } from '../src/delivery/calendar';
+import { ApplicationFailure } from '@temporalio/activity';
+import { DateTime } from 'luxon';
+import { findTrainingSlot } from '../src/delivery/availability';
+import { cancellationIcs, invitationIcs, type Invitation } from '../src/delivery/calendar';
 import { stableId } from '../src/delivery/ledger';
 import { firstMeetingSlot } from '../src/delivery/scheduling';
-import type { Person } from '../src/journeys/customer';
+import { clashes } from '../src/delivery/trainer-calendar';
+import type { Customer, Person } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, renderEmail, sendMail } from './mail';
+
+/** Failure type of a training session no trainer can give within the search window; retrying now cannot fix it. */
+export const NO_TRAINER_AVAILABLE = 'NoTrainerAvailable';
+/** Failure type of a reschedule to a time the trainer already gives to another session. */
+export const SLOT_TAKEN = 'SlotTaken';
+/** Failure type of a change that cannot apply: to a cancelled meeting, or to a time that is not one. */
+export const INVALID_MEETING_CHANGE = 'InvalidMeetingChange';
+
+/** How many days ahead a training session is looked for. */
+const TRAINING_SEARCH_DAYS = 21;
 
 export interface MeetingInput extends TouchpointInput {
   kind: 'call' | 'training';
@@ -21,16 +35,36 @@ export interface BookedMeeting {
   endsAt: string;
   timeZone: string;
   owner: Person;
+  /** Who leads a training session (and organizes it in the calendar); a call is the owner's. */
+  trainer?: Person;
+  /** The iCalendar SEQUENCE last sent: 0 when booked, one more with every change. */
+  sequence: number;
+  status: 'booked' | 'cancelled';
 }
 
-/** Books a call or training session with the owner and emails both sides a calendar invitation (.ics). */
+export type MeetingChange = { type: 'reschedule'; startsAt: string } | { type: 'cancel'; reason: string };
+
+export interface MeetingChangeInput {
+  /** The change's own idempotency key: each change is delivered once. */
+  key: string;
+  customer: Customer;
+  booking: BookedMeeting;
+  /** A new start without an offset is read in the customer's time zone; the meeting keeps its length. */
+  change: MeetingChange;
+}
+
+/**
+ * Books a call with the owner, or a training session with a free trainer (the owner joins), and
+ * emails everyone a calendar invitation (.ics).
+ */
 export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Promise<BookedMeeting> {
   return deps.ledger.once(input.key, async () => {
     const { customer, owner } = input;
     // A touchpoint that runs late (a backdated purchase, a worker that was down) books from now, never in the past.
     const notBefore = new Date(Math.max(Date.parse(input.notBefore), Date.now())).toISOString();
-    const slot = firstMeetingSlot(notBefore, customer.timeZone, input.durationMinutes);
     const bookingId = `booking-${stableId(input.key).slice(0, 16)}`;
+    const training = input.kind === 'training' ? await reserveTraining(deps, input, bookingId, notBefore) : undefined;
+    const slot = training ?? firstMeetingSlot(notBefore, customer.timeZone, input.durationMinutes);
     const booking: BookedMeeting = {
       bookingId,
       kind: input.kind,
@@ -39,26 +73,133 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
       endsAt: slot.end.toUTC().toISO()!,
       timeZone: customer.timeZone,
       owner,
-    };
-    const email = renderEmail(deps, `${input.kind}-invitation`, customer, owner, {
-      meeting: { ...booking, startsLocal: slot.start.toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ") },
-    });
-    const ics = invitationIcs({
-      uid: `${bookingId}@journeys.local`,
+      ...(training ? { trainer: { name: training.trainer.name, email: training.trainer.email } } : {}),
       sequence: 0,
-      start: slot.start.toJSDate(),
-      end: slot.end.toJSDate(),
-      summary: `${input.topic}: ${customer.company}`,
-      description: email.text,
-      organizer: owner,
-      attendees: [customer.contact, owner],
-    });
-    await sendMail(deps, input.key, {
-      to: [address(customer.contact), address(owner)],
-      ...email,
-      icalEvent: { method: 'REQUEST', content: ics },
-      attachments: [{ filename: 'invite.ics', content: ics, contentType: 'text/calendar; charset=utf-8; method=REQUEST' }],
-    });
+      status: 'booked',
+    };
+    await emailMeeting(deps, input.key, customer, booking, `${input.kind}-invitation`);
     return booking;
   });
+}
+
+/**
+ * Reschedules or cancels a booked meeting: the trainer's time moves or is freed, and everyone gets
+ * the change as an update of the same calendar event (same UID, higher SEQUENCE).
+ */
+export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInput): Promise<BookedMeeting> {
+  return deps.ledger.once(input.key, async () => {
+    const { booking, change, customer } = input;
+    if (booking.status === 'cancelled') {
+      throw ApplicationFailure.create({
+        type: INVALID_MEETING_CHANGE,
+        message: `${booking.kind} "${booking.topic}" (${booking.bookingId}) is cancelled: it cannot be ${change.type === 'cancel' ? 'cancelled again' : 'rescheduled'}`,
+        nonRetryable: true,
+      });
+    }
+    // Bookings made before meetings could change carry no sequence: theirs was 0.
+    const sequence = (booking.sequence ?? 0) + 1;
+    if (change.type === 'cancel') {
+      if (booking.trainer) await deps.trainerCalendar.release(booking.bookingId);
+      const cancelled: BookedMeeting = { ...booking, sequence, status: 'cancelled' };
+      await emailMeeting(deps, input.key, customer, cancelled, 'meeting-cancelled', { reason: change.reason });
+      return cancelled;
+    }
+    const start = DateTime.fromISO(change.startsAt, { zone: booking.timeZone });
+    if (!start.isValid) {
+      throw ApplicationFailure.create({
+        type: INVALID_MEETING_CHANGE,
+        message: `reschedule to "${change.startsAt}": not an ISO date-time (${start.invalidExplanation ?? start.invalidReason})`,
+        nonRetryable: true,
+      });
+    }
+    const end = start.plus(DateTime.fromISO(booking.endsAt).diff(DateTime.fromISO(booking.startsAt)));
+    // Reserving moves the booking's hold on the trainer to the new time and frees the old one.
+    if (booking.trainer && !(await deps.trainerCalendar.reserve(booking.bookingId, booking.trainer.email, start.toJSDate(), end.toJSDate()))) {
+      throw ApplicationFailure.create({
+        type: SLOT_TAKEN,
+        message: `${booking.trainer.name} already gives another session between ${localTime(start, booking.timeZone)} and ${end.setZone(booking.timeZone).toFormat('HH:mm')}`,
+        nonRetryable: true,
+      });
+    }
+    const moved: BookedMeeting = { ...booking, startsAt: start.toUTC().toISO(), endsAt: end.toUTC().toISO(), sequence, status: 'booked' };
+    await emailMeeting(deps, input.key, customer, moved, 'meeting-rescheduled', {
+      previousStartsLocal: localTime(DateTime.fromISO(booking.startsAt), booking.timeZone),
+    });
+    return moved;
+  });
+}
+
+/**
+ * The earliest free training slot, held in the trainer calendar for this booking. Another worker may
+ * take a slot between the look and the reservation: then the search runs again without that slot.
+ */
+async function reserveTraining(deps: ActivityDeps, input: MeetingInput, bookingId: string, notBefore: string) {
+  const refused = new Set<string>();
+  for (;;) {
+    const bookings = new Map(await Promise.all(deps.trainers.map(async (t) => [t.email, await deps.trainerCalendar.bookingsOf(t.email)] as const)));
+    const slot = findTrainingSlot({
+      trainers: deps.trainers,
+      topic: input.topic,
+      customerTimeZone: input.customer.timeZone,
+      notBefore,
+      durationMinutes: input.durationMinutes,
+      searchDays: TRAINING_SEARCH_DAYS,
+      // This booking's own hold (from an attempt that died before the ledger recorded it) does not count.
+      isTaken: (email, start, end) =>
+        refused.has(`${email} ${start.toMillis()}`) || clashes(bookings.get(email) ?? [], start.toJSDate(), end.toJSDate(), bookingId),
+    });
+    if (!slot) {
+      throw ApplicationFailure.create({
+        type: NO_TRAINER_AVAILABLE,
+        message: `no trainer for "${input.topic}" has ${input.durationMinutes} free minutes within ${TRAINING_SEARCH_DAYS} days after ${notBefore} in business hours of ${input.customer.timeZone}`,
+        nonRetryable: true,
+      });
+    }
+    if (await deps.trainerCalendar.reserve(bookingId, slot.trainer.email, slot.start.toJSDate(), slot.end.toJSDate())) return slot;
+    refused.add(`${slot.trainer.email} ${slot.start.toMillis()}`);
+  }
+}
+
+/**
+ * Emails everyone in the meeting its calendar event as it now stands: an invitation (METHOD:REQUEST),
+ * new or updated, or a cancellation (METHOD:CANCEL), under the meeting's one UID.
+ */
+async function emailMeeting(
+  deps: ActivityDeps,
+  key: string,
+  customer: Customer,
+  booking: BookedMeeting,
+  template: string,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  const start = DateTime.fromISO(booking.startsAt);
+  const email = renderEmail(deps, template, customer, booking.owner, {
+    meeting: { ...booking, startsLocal: localTime(start, booking.timeZone), ...extra },
+  });
+  const invitation: Invitation = {
+    uid: `${booking.bookingId}@journeys.local`,
+    sequence: booking.sequence,
+    start: start.toJSDate(),
+    end: DateTime.fromISO(booking.endsAt).toJSDate(),
+    summary: `${booking.topic}: ${customer.company}`,
+    description: email.text,
+    organizer: booking.trainer ?? booking.owner,
+    attendees: [customer.contact, booking.owner, ...(booking.trainer ? [booking.trainer] : [])].filter(
+      (person, i, all) => all.findIndex((p) => p.email.toLowerCase() === person.email.toLowerCase()) === i,
+    ),
+  };
+  const cancelled = booking.status === 'cancelled';
+  const method = cancelled ? 'CANCEL' : 'REQUEST';
+  const ics = cancelled ? cancellationIcs(invitation) : invitationIcs(invitation);
+  await sendMail(deps, key, {
+    to: invitation.attendees.map(address),
+    ...email,
+    // nodemailer puts the event in twice, as calendar clients expect: an inline text/calendar part (the
+    // accept/decline buttons) and an invite.ics attachment.
+    icalEvent: { method, content: ics },
+  });
+}
+
+function localTime(at: DateTime, timeZone: string): string {
+  return at.setZone(timeZone).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ");
 }

@@ -17,6 +17,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
 const folder = z.string().min(1).transform((dir) => path.resolve(PROJECT_ROOT, dir));
 const existingFolder = folder.refine((dir) => existsSync(dir), 'no such folder');
+const secret = z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)');
 
 const envSchema = z.object({
   /** Unset: the local stack starts its own Temporal dev server at 127.0.0.1:TEMPORAL_PORT. */
@@ -36,6 +37,12 @@ const envSchema = z.object({
     .string()
     .regex(/^([^<>@]+<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'must be an address, e.g. "Success <success@example.com>"')
     .default('Customer Success <success@journeys.local>'),
+  /** Where people reach the API (unsubscribe links in emails point here); http://localhost:API_PORT unless set. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((url) => url.replace(/\/+$/, '')).optional(),
+  /** Signs unsubscribe links (API and workers must share it); the local stack makes one in DATA_DIR. */
+  UNSUBSCRIBE_SECRET: secret.optional(),
+  /** Signs outbound webhooks (receivers verify with it); the local stack makes one in DATA_DIR. */
+  WEBHOOK_SECRET: secret.optional(),
   /** Lets purchases ask for a compressed demo clock; the local stack switches it on. */
   ALLOW_DEMO_CLOCK: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Set by the local stack: the API lists the mail caught there. */
@@ -50,7 +57,15 @@ export type Config = z.infer<typeof envSchema> & {
   /** Where Temporal is: TEMPORAL_ADDRESS, or the local dev server. */
   temporalAddress: string;
   smtpUrl: string;
+  publicUrl: string;
 };
+
+/** A secret the API and the workers cannot run without (the CLI can). */
+export function requireSecret(config: Config, name: 'UNSUBSCRIBE_SECRET' | 'WEBHOOK_SECRET'): string {
+  const value = config[name];
+  if (!value) throw new ConfigError(`Invalid configuration:\n  ${name}: is required (at least 16 characters, the same for the API and every worker)`);
+  return value;
+}
 
 /** A configuration mistake: the message names every variable that is wrong and why. */
 export class ConfigError extends Error {}
@@ -69,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...config,
     temporalAddress: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`,
     smtpUrl: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_CATCHER_PORT}`,
+    publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.API_PORT}`,
   };
 }
 

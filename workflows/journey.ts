@@ -1,8 +1,10 @@
 import {
   ActivityFailure,
+  ApplicationFailure,
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -12,12 +14,22 @@ import type { ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { BookedMeeting } from '../activities/meetings';
 import type { CreatedTask } from '../activities/tasks';
-import type { Customer, Person } from '../src/journeys/customer';
+import type { Customer, Owner, Person } from '../src/journeys/customer';
 import type { ProductEvent } from '../src/journeys/events';
-import type { Audience, JourneyMap, Milestone, Stage, Timing, Touchpoint } from '../src/maps/schema';
-import { journeyStateQuery, migrateMapUpdate, migrationPreviewQuery, productEventSignal } from './messages';
+import type { Audience, EscalationLevel, JourneyMap, Milestone, Stage, Timing, Touchpoint } from '../src/maps/schema';
+import { emailSendTime } from './email-pacing';
+import {
+  changeMeetingUpdate,
+  completeTaskUpdate,
+  contactUnsubscribedSignal,
+  journeyStateQuery,
+  migrateMapUpdate,
+  migrationPreviewQuery,
+  productEventSignal,
+  reassignOwnerUpdate,
+} from './messages';
 import { migrateMilestones, planMigration, type MigrationPlan, type MigrationRequest } from './migration';
-import { journeyAtRiskKey, journeyMapKey, journeyStageKey, journeyTermKey } from './search-attributes';
+import { journeyAtRiskKey, journeyMapKey, journeyOwnersKey, journeyStageKey, journeyTaskOwnersKey, journeyTermKey } from './search-attributes';
 
 /** The billing events that end a term; the product's contract with every map. */
 export const RENEWED_EVENT = 'renewal.renewed';
@@ -33,9 +45,24 @@ const SEEN_EVENT_IDS_KEPT = 1000;
  */
 const touchpointActivityOptions: ActivityOptions = {
   startToCloseTimeout: '1 minute',
+  // Activities heartbeat while they work: a worker that dies mid-send is noticed in seconds, not a minute.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 };
+/** A receiver that stays down must not hold the journey: about half an hour of retries, then the owner gets a task. */
+const webhookActivityOptions: ActivityOptions = {
+  ...touchpointActivityOptions,
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 8 },
+};
 const touchpoints = proxyActivities<ReturnType<typeof createActivities>>(touchpointActivityOptions);
+
+/** Failure types the journey handles in its own way (thrown as non-retryable by activities/mail.ts and src/delivery/ledger.ts). */
+const CONTACT_UNSUBSCRIBED = 'ContactUnsubscribed';
+const DELIVERY_UNCONFIRMED = 'DeliveryUnconfirmed';
+
+/** Attendance events for booked sessions; `bookingId` names the session, else the latest one counts. */
+export const ATTENDED_EVENT = 'training.attended';
+export const NO_SHOW_EVENT = 'training.no_show';
 
 export interface JourneyInput {
   customer: Customer;
@@ -68,7 +95,13 @@ export interface TouchpointRecord {
   /** Part of a cadence (every N days): it stops when its stage ends. */
   recurs: boolean;
   dueAt: string;
-  status: 'pending' | 'done' | 'skipped' | 'failed';
+  /** Done (or skipped, failed), or 'unconfirmed': handed over when the worker stopped, and not repeated. */
+  status: 'pending' | 'done' | 'skipped' | 'failed' | 'unconfirmed';
+  /** An email held back by the delivery window or the frequency cap goes out then, and why. */
+  sendAt?: string;
+  heldBack?: string;
+  /** A task the journey made up on the way (an escalation, a follow-up), not a touchpoint of the map. */
+  task?: { title: string; dueInDays: number };
   doneAt?: string;
   result?: string;
 }
@@ -82,13 +115,47 @@ export interface MilestoneRecord {
   reachedAt?: string;
   missedAt?: string;
   eventId?: string;
+  /** For milestones that need several events: when the matching ones occurred (the recent ones). */
+  matches?: string[];
+  /** How many of its escalation levels after the miss have run. */
+  escalations?: number;
 }
 
-/** A call or training session the journey booked, and the touchpoint occurrence it came from. */
-export type Booking = BookedMeeting & { touchpointKey: string };
+/** A call or training session the journey booked, the touchpoint occurrence it came from, and who came. */
+export type Booking = BookedMeeting & { touchpointKey: string; attendance?: 'attended' | 'no-show' };
 
-/** A task the journey gave an owner, and the touchpoint occurrence it came from. */
-export type OwnerTask = CreatedTask & { touchpointKey: string };
+/** A task the journey gave an owner, the touchpoint occurrence it came from, and how it ended. */
+export type OwnerTask = CreatedTask & {
+  touchpointKey: string;
+  ownerRole?: string;
+  /** Absent on tasks from before tasks could be completed: those count as open. */
+  status?: 'open' | 'done';
+  completedAt?: string;
+  outcome?: string;
+  notes?: string;
+  /** How many of the task's overdue escalation levels have run. */
+  escalations?: number;
+};
+
+export interface TaskCompletion {
+  taskId: string;
+  outcome: string;
+  notes?: string;
+  completedBy?: string;
+}
+
+export interface OwnerReassignment {
+  role: string;
+  owner: Owner;
+  previous?: Owner;
+  movedTasks: string[];
+  movedTouchpoints: string[];
+}
+
+export interface MeetingChangeRequest {
+  bookingId: string;
+  change: { type: 'reschedule'; startsAt: string } | { type: 'cancel'; reason: string };
+}
 
 export interface GoalRecord {
   id: string;
@@ -128,16 +195,32 @@ export interface JourneyState {
   goals?: GoalRecord[];
   /** Every move of this journey to another map version, with what it changed. */
   migrations?: (MigrationPlan & { at: string })[];
+  /** Who holds each role now: the purchase's owners, then reassignments. Absent on journeys from before reassignment. */
+  owners?: Record<string, Owner>;
+  /** The contact unsubscribed: no more journey emails to them. */
+  unsubscribed?: { email: string; at: string };
+  /** When journey emails went to the contact, for the frequency cap; carried from term to term. */
+  emailsSentAt?: string[];
+  /** The product event that ended the current stage (an exit on an event), once it arrived. */
+  exitEvent?: { stage: string; eventId: string; at: string };
 }
 
 /** One customer's journey from purchase to churn: walks the map's stages, term after term. */
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   const { customer } = input;
   let map = input.map; // a migration moves the journey to another map version
-  let migrations = 0;
+  let changes = 0; // every message that may change what is due next wakes the loop
   const s: JourneyState = input.state ?? firstTermState(customer, map, input.clock?.dayMs ?? DAY_MS);
+  s.owners ??= { ...customer.owners };
 
-  setHandler(productEventSignal, (event) => recordEvent(s, map, event));
+  setHandler(productEventSignal, (event) => {
+    if (recordEvent(s, customer, map, event)) changes += 1;
+  });
+  setHandler(contactUnsubscribedSignal, ({ email, at }) => {
+    if (email.toLowerCase() !== customer.contact.email.toLowerCase() || s.unsubscribed) return;
+    s.unsubscribed = { email, at };
+    changes += 1;
+  });
   setHandler(journeyStateQuery, () => s);
   setHandler(migrationPreviewQuery, (request) => planMigration(s, map, request));
   setHandler(
@@ -145,12 +228,34 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     (request) => {
       const plan = planMigration(s, map, request);
       map = migrate(s, customer, request, plan);
-      migrations += 1;
+      changes += 1;
       return plan;
     },
     // Refused before it reaches history: a journey is never left in a stage or wait the target lacks.
     { validator: (request: MigrationRequest) => void planMigration(s, map, request) },
   );
+  setHandler(
+    completeTaskUpdate,
+    (completion) => {
+      const task = completeTask(s, completion);
+      changes += 1;
+      return task;
+    },
+    { validator: (completion: TaskCompletion) => void taskById(s, completion.taskId) },
+  );
+  setHandler(
+    reassignOwnerUpdate,
+    ({ role, owner }) => {
+      const reassignment = reassignOwner(s, role, owner);
+      changes += 1;
+      return reassignment;
+    },
+    { validator: ({ role }: { role: string }) => void (role.length > 0 || fail('name the role to reassign')) },
+  );
+  const meetingChanges = { busy: false };
+  setHandler(changeMeetingUpdate, (request) => changeMeeting(s, customer, request, meetingChanges), {
+    validator: (request: MeetingChangeRequest) => void changeableBooking(s, request.bookingId),
+  });
 
   publishSearchAttributes(s);
 
@@ -159,6 +264,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     recordGoals(s, map);
     // What fell due before the stage ended (a worker was down, a relay was slow) still happens.
     if (await runDueWork(s, customer, map, stage)) continue;
+    if (runDueEscalations(s, customer, map, stage)) continue;
     const exitReason = stageExitReason(s, map, stage);
     if (exitReason) {
       advanceStage(s, customer, map, stage, exitReason);
@@ -169,10 +275,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       // A busy term (many product events) gets a fresh history; the state carries on as it is.
       await continueAsNew<typeof journeyWorkflow>({ ...input, map, state: s });
     }
-    const wakeAt = nextWakeTime(s, stage);
-    const eventsSeen = s.eventsReceived;
-    const migrationsSeen = migrations;
-    const somethingHappened = () => s.eventsReceived !== eventsSeen || migrations !== migrationsSeen;
+    const wakeAt = nextWakeTime(s, map, stage);
+    const changesSeen = changes;
+    const somethingHappened = () => changes !== changesSeen;
     if (wakeAt === undefined) await condition(somethingHappened);
     else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
   }
@@ -244,10 +349,12 @@ function nextTermState(s: JourneyState, customer: Customer, map: JourneyMap): Jo
     ),
     touchpoints: [],
     bookings: [],
-    tasks: [],
+    // An owner's open task does not vanish with the term: it stays theirs until done.
+    tasks: s.tasks.filter((task) => task.status !== 'done'),
     atRisk: false,
     atRiskReasons: [],
     outcome: undefined,
+    exitEvent: undefined,
     previousTerms: [
       ...s.previousTerms,
       {
@@ -270,10 +377,26 @@ function enterStage(s: JourneyState, customer: Customer, stage: Stage, at: numbe
   s.stageHistory.push({ stage: stage.id, enteredAt: iso(at) });
   for (const milestone of stage.milestones) {
     const record = milestoneRecord(s, milestone.id);
-    if (record.status === 'pending') record.dueAt = iso(timeOf(s, milestone.due));
+    const due = timeOf(s, milestone.due);
+    if (record.status === 'pending' && due !== undefined) record.dueAt = iso(due);
   }
   for (const touchpoint of stage.touchpoints) {
-    schedule(s, customer, touchpoint, stage, 1, timeOf(s, touchpoint.at), 'scheduled by the map');
+    const due = timeOf(s, touchpoint.at);
+    // Timed from a milestone not reached yet: scheduled when it is (see armMilestoneTimings).
+    if (due !== undefined) schedule(s, customer, touchpoint, stage, 1, due, 'scheduled by the map');
+  }
+}
+
+/** A milestone was reached: what the current stage times from it is scheduled now. */
+function armMilestoneTimings(s: JourneyState, customer: Customer, map: JourneyMap, milestoneId: string): void {
+  const stage = stageById(map, s.stage);
+  for (const milestone of stage.milestones) {
+    const record = milestoneRecord(s, milestone.id);
+    if (milestone.due.milestone === milestoneId && record.status === 'pending') record.dueAt = iso(timeOf(s, milestone.due)!);
+  }
+  for (const touchpoint of stage.touchpoints.filter((t) => t.at.milestone === milestoneId)) {
+    if (s.touchpoints.some((t) => t.touchpointId === touchpoint.id)) continue;
+    schedule(s, customer, touchpoint, stage, 1, timeOf(s, touchpoint.at)!, `milestone "${milestoneId}" reached`);
   }
 }
 
@@ -286,8 +409,22 @@ function advanceStage(s: JourneyState, customer: Customer, map: JourneyMap, stag
   // A customer who reached the milestones early still gets what the stage promised (the kickoff call);
   // a stage that ran out of time drops what it had not reached, and cadences always stop with their stage.
   leaveStage(s, reason, iso(now), { keepOneOffs: reason === 'milestones met' });
-  enterStage(s, customer, map.stages[map.stages.indexOf(stage) + 1]!, now);
+  // A stage whose entry conditions do not hold for this customer is passed over, and the history says why.
+  let next = map.stages.indexOf(stage) + 1;
+  for (let why = entryMismatch(s, customer, map.stages[next]!); why; why = entryMismatch(s, customer, map.stages[next]!)) {
+    s.stageHistory.push({ stage: map.stages[next]!.id, enteredAt: iso(now), leftAt: iso(now), reason: `passed over: ${why}` });
+    next += 1;
+  }
+  enterStage(s, customer, map.stages[next]!, now);
   publishSearchAttributes(s);
+}
+
+/** Why a stage's entry conditions exclude this customer now, or undefined when they may enter. */
+function entryMismatch(s: JourneyState, customer: Customer, stage: Stage): string | undefined {
+  if (!stage.entry) return undefined;
+  const unmet = (stage.entry.milestones ?? []).filter((id) => milestoneRecord(s, id).status !== 'reached');
+  if (unmet.length > 0) return `milestones not reached: ${unmet.join(', ')}`;
+  return audienceMismatch(customer, stage.entry.audience);
 }
 
 function leaveStage(s: JourneyState, reason: string, at: string, options: { keepOneOffs?: boolean } = {}): void {
@@ -316,6 +453,7 @@ function stageExitReason(s: JourneyState, map: JourneyMap, stage: Stage): string
   if (exitMilestones.length > 0 && exitMilestones.every((id) => milestoneRecord(s, id).status === 'reached')) {
     return 'milestones met';
   }
+  if (stage.exit?.event && s.exitEvent?.stage === stage.id) return `event ${stage.exit.event.type}`;
   const now = Date.now();
   const { timeLimit, renewalWindow } = stageEndTimes(s, stage);
   if (timeLimit !== undefined && now >= timeLimit) return 'time limit';
@@ -324,10 +462,11 @@ function stageExitReason(s: JourneyState, map: JourneyMap, stage: Stage): string
 }
 
 /** The next moment something is due in this stage: a touchpoint, a milestone deadline, a stage end. */
-function nextWakeTime(s: JourneyState, stage: Stage): number | undefined {
+function nextWakeTime(s: JourneyState, map: JourneyMap, stage: Stage): number | undefined {
   const { timeLimit, renewalWindow } = stageEndTimes(s, stage);
   const times = [
-    ...s.touchpoints.filter((t) => t.status === 'pending').map((t) => Date.parse(t.dueAt)),
+    ...s.touchpoints.filter((t) => t.status === 'pending').map(dueTime),
+    ...dueEscalations(s, map, stage).map((e) => e.at),
     ...s.milestones
       .filter((m) => m.stage === stage.id && m.status === 'pending' && m.dueAt)
       .map((m) => Date.parse(m.dueAt!)),
@@ -349,7 +488,7 @@ function migrate(s: JourneyState, customer: Customer, request: MigrationRequest,
     const record = milestoneRecord(s, milestone.id);
     const due = timeOf(s, milestone.due);
     // A milestone the new version adds gets a deadline only if it is still ahead.
-    if (record.status === 'pending' && !record.dueAt && due > now) record.dueAt = iso(due);
+    if (record.status === 'pending' && !record.dueAt && due !== undefined && due > now) record.dueAt = iso(due);
   }
   for (const record of s.touchpoints) {
     if (record.status === 'pending' && plan.droppedTouchpoints.includes(record.key)) {
@@ -362,6 +501,7 @@ function migrate(s: JourneyState, customer: Customer, request: MigrationRequest,
   }
   for (const touchpoint of stage.touchpoints.filter((t) => plan.addedTouchpoints.includes(t.id))) {
     const due = timeOf(s, touchpoint.at);
+    if (due === undefined) continue; // timed from a milestone not reached yet: scheduled when it is
     schedule(s, customer, touchpoint, stage, 1, due, `added by the migration to ${plan.to}`);
     const record = s.touchpoints.at(-1)!;
     if (due <= now && record.status === 'pending') Object.assign(record, { status: 'skipped', result: 'its time had passed when it was added' });
@@ -409,13 +549,14 @@ async function runDueWork(s: JourneyState, customer: Customer, map: JourneyMap, 
     return true;
   }
   const due = s.touchpoints
-    .filter((t) => t.status === 'pending' && Date.parse(t.dueAt) <= now)
-    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt))[0];
+    .filter((t) => t.status === 'pending' && dueTime(t) <= now)
+    .sort((a, b) => dueTime(a) - dueTime(b))[0];
   if (!due) return false;
-  const touchpoint = touchpointDefinition(map, due.touchpointId);
-  await perform(s, customer, touchpoint, due);
-  const recurring = stage.touchpoints.find((t) => t.id === touchpoint.id && t.every !== undefined);
-  if (recurring?.every !== undefined && s.stage === stage.id) {
+  const touchpoint = due.task ? undefined : touchpointDefinition(map, due.touchpointId);
+  if (touchpoint?.action === 'email' && holdBack(s, customer, map, touchpoint, due)) return true;
+  await perform(s, customer, map, touchpoint, due);
+  const recurring = stage.touchpoints.find((t) => t.id === touchpoint?.id && t.every !== undefined);
+  if (recurring?.every !== undefined && s.stage === stage.id && due.recurs) {
     // After a long outage the cadence picks up from now: missed occurrences are not booked back to back.
     const interval = recurring.every * s.dayMs;
     let occurrence = due.occurrence + 1;
@@ -426,20 +567,113 @@ async function runDueWork(s: JourneyState, customer: Customer, map: JourneyMap, 
   return true;
 }
 
+/** When a pending touchpoint is due: its time in the map, or later when the window or the cap held it back. */
+function dueTime(record: TouchpointRecord): number {
+  return Date.parse(record.sendAt ?? record.dueAt);
+}
+
+/**
+ * Holds back an email the contact should not get now: outside the delivery window, or over the frequency
+ * cap (then delayed, or dropped if the map says so). Says whether it held it back.
+ */
+function holdBack(s: JourneyState, customer: Customer, map: JourneyMap, touchpoint: Touchpoint & { action: 'email' }, record: TouchpointRecord): boolean {
+  const delivery = map.delivery ?? {}; // maps pinned before delivery rules existed have none
+  if (!delivery.window && !delivery.emailCap) return false;
+  const now = Date.now();
+  const sentAt = touchpoint.transactional ? [] : (s.emailsSentAt ?? []).map((t) => Date.parse(t));
+  const options = { sentAt, timeZone: customer.timeZone, dayMs: s.dayMs, realDayMs: DAY_MS };
+  const withCap = emailSendTime({ ...options, dueAt: now, delivery });
+  if (withCap <= now) return false;
+  const withoutCap = emailSendTime({ ...options, dueAt: now, delivery: { window: delivery.window } });
+  const capped = withoutCap < withCap;
+  const cap = delivery.emailCap;
+  if (capped && touchpoint.whenCapped === 'drop') {
+    Object.assign(record, { status: 'skipped', result: `frequency cap: ${cap?.max} emails in ${cap?.perDays} days`, doneAt: iso(now) });
+    return true;
+  }
+  record.sendAt = iso(withCap);
+  record.heldBack = capped ? `frequency cap: ${cap?.max} emails in ${cap?.perDays} days` : "outside the contact's delivery window";
+  return true;
+}
+
+/** The escalations that are due or coming: further levels for missed milestones, and overdue tasks. */
+function dueEscalations(s: JourneyState, map: JourneyMap, stage: Stage) {
+  const due: { at: number; level: EscalationLevel & { touchpoints?: Touchpoint[] }; what: string; role: string; advance: () => void }[] = [];
+  for (const record of s.milestones.filter((m) => m.stage === stage.id && m.status === 'missed' && m.dueAt)) {
+    const levels = milestoneDefinition(map, record.id).onMissed.then ?? []; // absent on maps pinned before levels
+    const level = levels[record.escalations ?? 0];
+    if (!level) continue;
+    due.push({
+      at: Date.parse(record.dueAt!) + level.afterDays * s.dayMs,
+      level,
+      what: `milestone "${record.name}" still not reached`,
+      role: stage.owner,
+      advance: () => void (record.escalations = (record.escalations ?? 0) + 1),
+    });
+  }
+  for (const task of s.tasks.filter((t) => t.status !== 'done')) {
+    const definition = findTouchpoint(map, task.touchpointKey.split('#')[0]!);
+    const level = definition?.action === 'task' ? (definition.onOverdue ?? [])[task.escalations ?? 0] : undefined;
+    if (!level) continue;
+    due.push({
+      at: Date.parse(task.dueAt) + level.afterDays * s.dayMs,
+      level,
+      what: `task "${task.title}" overdue (owner ${task.owner.name})`,
+      role: task.ownerRole ?? definition!.owner,
+      advance: () => void (task.escalations = (task.escalations ?? 0) + 1),
+    });
+  }
+  return due;
+}
+
+/** Runs the earliest escalation level that is due; says whether there was one. */
+function runDueEscalations(s: JourneyState, customer: Customer, map: JourneyMap, stage: Stage): boolean {
+  const now = Date.now();
+  const due = dueEscalations(s, map, stage)
+    .filter((e) => e.at <= now)
+    .sort((a, b) => a.at - b.at)[0];
+  if (!due) return false;
+  due.advance();
+  log.info('Escalation', { what: due.what });
+  if (due.level.markAtRisk) markAtRisk(s, due.what);
+  if (due.level.notify) notify(s, customer, stage, due.role, due.level.notify, due.what);
+  for (const touchpoint of due.level.touchpoints ?? []) {
+    schedule(s, customer, touchpoint, stage, 1, now, due.what);
+  }
+  return true;
+}
+
+/** Gives the owner's manager (or the person in another role) a task about something that went wrong. */
+function notify(s: JourneyState, customer: Customer, stage: Stage, ownerRole: string, whom: string, what: string): void {
+  const owner = ownerFor(s, customer, ownerRole);
+  const manager = whom === 'manager';
+  scheduleTask(s, customer, stage, {
+    id: manager ? 'notify-manager' : `notify-${whom}`,
+    title: `Escalation for ${customer.company}: ${what}`,
+    role: manager ? ownerRole : whom,
+    // No manager on record: the owner hears of it, so the escalation still reaches a person.
+    owner: manager ? (owner.manager ?? owner) : undefined,
+    trigger: what,
+  });
+}
+
 function escalateMissedMilestone(s: JourneyState, customer: Customer, stage: Stage, record: MilestoneRecord, milestone: Milestone): void {
   const now = Date.now();
   record.status = 'missed';
   record.missedAt = iso(now);
   log.info('Milestone missed', { milestone: milestone.id });
   if (Date.parse(record.dueAt!) < Date.parse(s.journeyStartedAt) - s.dayMs) return; // missed before the journey began
-  if (milestone.onMissed.markAtRisk) markAtRisk(s, `missed milestone: ${milestone.name}`);
+  const what = `missed milestone: ${milestone.name}`;
+  if (milestone.onMissed.markAtRisk) markAtRisk(s, what);
+  if (milestone.onMissed.notify) notify(s, customer, stage, stage.owner, milestone.onMissed.notify, what);
   for (const touchpoint of milestone.onMissed.touchpoints) {
     schedule(s, customer, touchpoint, stage, 1, now, `milestone "${milestone.name}" missed`);
   }
 }
 
-function recordEvent(s: JourneyState, map: JourneyMap, event: ProductEvent): void {
-  if (s.seenEventIds.includes(event.eventId)) return; // the same event delivered twice counts once
+/** Records a product event; says whether it was new (the same eventId twice counts once). */
+function recordEvent(s: JourneyState, customer: Customer, map: JourneyMap, event: ProductEvent): boolean {
+  if (s.seenEventIds.includes(event.eventId)) return false;
   s.seenEventIds.push(event.eventId);
   if (s.seenEventIds.length > SEEN_EVENT_IDS_KEPT) s.seenEventIds.shift();
   s.eventsReceived += 1;
@@ -457,17 +691,59 @@ function recordEvent(s: JourneyState, map: JourneyMap, event: ProductEvent): voi
       ...(typeof event.renewsOn === 'string' ? { renewsOn: event.renewsOn } : {}),
     };
   }
+  if (event.type === ATTENDED_EVENT || event.type === NO_SHOW_EVENT) recordAttendance(s, customer, map, event);
+  const exit = stageById(map, s.stage).exit?.event;
+  if (exit && !s.exitEvent && event.occurredAt >= s.stageEnteredAt && matches(exit, event)) {
+    s.exitEvent = { stage: s.stage, eventId: event.eventId, at: event.occurredAt };
+  }
   for (const record of s.milestones) {
     if (record.status === 'reached') continue;
-    if (!eventCompletes(milestoneDefinition(map, record.id), event)) continue;
+    const milestone = milestoneDefinition(map, record.id);
+    if (!matches(milestone.event, event)) continue;
+    const count = milestone.event.count;
+    if (count) {
+      // Only the matches inside the window before this one count ("3 logins in a week").
+      const since = iso(Date.parse(event.occurredAt) - count.withinDays * s.dayMs);
+      record.matches = [...(record.matches ?? []), event.occurredAt].filter((at) => at > since && at <= event.occurredAt).sort();
+      if (record.matches.length < count.times) continue;
+    }
     Object.assign(record, { status: 'reached', reachedAt: event.occurredAt, eventId: event.eventId });
+    if (record.stage === s.stage) armMilestoneTimings(s, customer, map, record.id);
   }
+  return true;
 }
 
-function eventCompletes(milestone: Milestone, event: ProductEvent): boolean {
-  if (event.type !== milestone.event.type) return false;
-  return Object.entries(milestone.event.match).every(([field, value]) => String(event[field]) === value);
+function matches(pattern: { type: string; match: Record<string, string> }, event: ProductEvent): boolean {
+  if (event.type !== pattern.type) return false;
+  return Object.entries(pattern.match).every(([field, value]) => String(event[field]) === value);
 }
+
+/**
+ * Who came to a booked session. A no-show is booked again as many times as the map allows, then the
+ * owner gets a task to follow up by hand.
+ */
+function recordAttendance(s: JourneyState, customer: Customer, map: JourneyMap, event: ProductEvent): void {
+  const booking =
+    typeof event.bookingId === 'string'
+      ? s.bookings.find((b) => b.bookingId === event.bookingId)
+      : s.bookings.filter((b) => !b.attendance && b.status !== 'cancelled').at(-1);
+  if (!booking || booking.attendance) return;
+  booking.attendance = event.type === ATTENDED_EVENT ? 'attended' : 'no-show';
+  if (booking.attendance === 'attended') return;
+  const record = s.touchpoints.find((t) => t.key === booking.touchpointKey);
+  const touchpoint = record && findTouchpoint(map, record.touchpointId);
+  if (!record || !touchpoint || (touchpoint.action !== 'call' && touchpoint.action !== 'training')) return;
+  const onNoShow = touchpoint.onNoShow ?? { rebook: 1, task: 'Follow up on a missed session' };
+  const rebooks = s.touchpoints.filter((t) => t.touchpointId === touchpoint.id && t.trigger === REBOOKED).length;
+  const stage = stageById(map, record.stage);
+  if (rebooks < onNoShow.rebook) {
+    const occurrence = Math.max(...s.touchpoints.filter((t) => t.touchpointId === touchpoint.id).map((t) => t.occurrence)) + 1;
+    schedule(s, customer, touchpoint, stage, occurrence, Date.now(), REBOOKED, { recurs: false });
+  } else {
+    scheduleTask(s, customer, stage, { id: `${touchpoint.id}-no-show`, title: `${onNoShow.task}: ${customer.company} missed "${booking.topic}"`, role: touchpoint.owner, trigger: 'no-show' });
+  }
+}
+const REBOOKED = 'rebooked after a no-show';
 
 function schedule(
   s: JourneyState,
@@ -477,6 +753,7 @@ function schedule(
   occurrence: number,
   dueAt: number,
   trigger: string,
+  options: { recurs?: boolean } = {},
 ): void {
   const late = dueAt < Date.parse(s.journeyStartedAt) - s.dayMs;
   const notFor = audienceMismatch(customer, touchpoint.audience);
@@ -488,9 +765,9 @@ function schedule(
     stage: stage.id,
     action: touchpoint.action,
     ownerRole: touchpoint.owner,
-    owner: ownerFor(customer, touchpoint.owner),
+    owner: ownerFor(s, customer, touchpoint.owner),
     trigger,
-    recurs: 'every' in touchpoint && touchpoint.every !== undefined,
+    recurs: options.recurs ?? ('every' in touchpoint && touchpoint.every !== undefined),
     dueAt: iso(dueAt),
     // A purchase reported long after the fact does not get a welcome months late.
     ...(notFor
@@ -501,8 +778,33 @@ function schedule(
   });
 }
 
-/** Performs one touchpoint through its activity; a failure retrying cannot fix is recorded, not fatal. */
-async function perform(s: JourneyState, customer: Customer, touchpoint: Touchpoint, record: TouchpointRecord) {
+/** A task the journey makes up on the way (escalations, follow-ups), for the person in a role or a named person. */
+function scheduleTask(
+  s: JourneyState,
+  customer: Customer,
+  stage: Stage,
+  task: { id: string; title: string; role: string; owner?: Person; trigger: string; dueInDays?: number },
+): void {
+  const occurrence = s.touchpoints.filter((t) => t.touchpointId === task.id).length + 1;
+  s.touchpoints.push({
+    key: `${task.id}#${occurrence}`,
+    touchpointId: task.id,
+    occurrence,
+    name: task.title,
+    stage: stage.id,
+    action: 'task',
+    ownerRole: task.role,
+    owner: task.owner ?? ownerFor(s, customer, task.role),
+    trigger: task.trigger,
+    recurs: false,
+    dueAt: iso(Date.now()),
+    status: 'pending',
+    task: { title: task.title, dueInDays: task.dueInDays ?? 2 },
+  });
+}
+
+/** Performs one touchpoint through its activity; a failure retrying cannot fix is recorded, and the owner told. */
+async function perform(s: JourneyState, customer: Customer, map: JourneyMap, touchpoint: Touchpoint | undefined, record: TouchpointRecord) {
   const owner = record.owner;
   // The idempotency key: the same touchpoint occurrence of the same term of this journey is delivered once,
   // whatever the retries. The first run id tells this journey from an earlier one of a returning customer.
@@ -510,53 +812,208 @@ async function perform(s: JourneyState, customer: Customer, touchpoint: Touchpoi
   const key = `${workflowId}/${firstExecutionRunId}/term-${s.term}/${record.key}`;
   // Templates speak of this term's renewal, not the first one's.
   const termCustomer = { ...customer, renewalDate: s.renewalDate };
-  const base = { key, customer: termCustomer, owner, ownerRole: touchpoint.owner, touchpointName: record.name };
+  const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name };
+  const stage = stageById(map, record.stage);
+  const action = touchpoint ?? { action: 'task' as const, ...record.task!, owner: record.ownerRole };
+  const stepOutcome = touchpoint?.audience?.stepOutcome;
+  const notNow = stepOutcome && stepOutcomeMismatch(s, stepOutcome);
+  if (notNow) {
+    Object.assign(record, { status: 'skipped', result: `not for this customer (${notNow})`, doneAt: iso(Date.now()) });
+    return;
+  }
+  if (s.unsubscribed && (action.action === 'email' || action.action === 'call' || action.action === 'training')) {
+    unsubscribedInstead(s, customer, stage, record);
+    return;
+  }
   try {
-    switch (touchpoint.action) {
+    switch (action.action) {
       case 'email': {
         const sent = await touchpoints.sendTouchpointEmail.executeWithOptions(
           { ...touchpointActivityOptions, summary: `Email "${record.name}" to ${termCustomer.contact.email}` },
-          [{ ...base, template: touchpoint.template }],
+          [{ ...base, template: action.template, transactional: action.transactional ?? false }],
         );
         record.result = `email sent to ${sent.to.join(', ')}`;
+        if (!action.transactional) s.emailsSentAt = [...(s.emailsSentAt ?? []), iso(Date.now())].slice(-50);
         break;
       }
       case 'call':
       case 'training': {
         const booking = await touchpoints.bookMeeting.executeWithOptions(
-          { ...touchpointActivityOptions, summary: `Book ${touchpoint.action} "${touchpoint.topic}" with ${owner.name}` },
+          { ...touchpointActivityOptions, summary: `Book ${action.action} "${action.topic}" with ${owner.name}` },
           [
             {
               ...base,
-              kind: touchpoint.action,
-              topic: touchpoint.topic,
-              durationMinutes: touchpoint.durationMinutes,
+              kind: action.action,
+              topic: action.topic,
+              durationMinutes: action.durationMinutes,
               notBefore: record.dueAt,
             },
           ],
         );
         s.bookings.push({ ...booking, touchpointKey: record.key });
-        record.result = `${touchpoint.action} booked for ${booking.startsAt} (${booking.timeZone})`;
+        const trainer = booking.trainer ? ` with ${booking.trainer.name}` : '';
+        record.result = `${action.action} booked for ${booking.startsAt} (${booking.timeZone})${trainer}`;
         break;
       }
       case 'task': {
         const task = await touchpoints.createOwnerTask.executeWithOptions(
-          { ...touchpointActivityOptions, summary: `Task "${touchpoint.title}" for ${owner.name}` },
-          [{ ...base, title: touchpoint.title, dueAt: iso(Date.now() + touchpoint.dueInDays * s.dayMs) }],
+          { ...touchpointActivityOptions, summary: `Task "${action.title}" for ${owner.name}` },
+          [{ ...base, title: action.title, dueAt: iso(Date.now() + action.dueInDays * s.dayMs) }],
         );
-        s.tasks.push({ ...task, touchpointKey: record.key });
+        s.tasks.push({ ...task, touchpointKey: record.key, ownerRole: record.ownerRole, status: 'open' });
+        // Journeys from before tasks were listed by owner keep their recorded commands.
+        if (patched('task-owners-search-attribute')) publishTaskOwners(s);
         record.result = `task created for ${owner.email}`;
+        break;
+      }
+      case 'webhook': {
+        const delivery = await touchpoints.callWebhook.executeWithOptions(
+          { ...webhookActivityOptions, summary: `Webhook ${action.event} to ${action.url}` },
+          [{ ...base, url: action.url, event: action.event, dueAt: record.dueAt, payload: webhookPayload(s) }],
+        );
+        record.result = `webhook ${action.event} delivered to ${delivery.url} (${delivery.status})`;
         break;
       }
     }
     record.status = 'done';
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    record.status = 'failed';
-    record.result = err.cause?.message ?? err.message;
-    log.warn('Touchpoint failed for good', { touchpoint: record.key, reason: record.result });
+    const reason = err.cause?.message ?? err.message;
+    const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+    if (type === CONTACT_UNSUBSCRIBED) {
+      // The contact unsubscribed before the journey heard of it.
+      s.unsubscribed ??= { email: customer.contact.email, at: iso(Date.now()) };
+      unsubscribedInstead(s, customer, stage, record);
+      return;
+    }
+    record.status = type === DELIVERY_UNCONFIRMED ? 'unconfirmed' : 'failed';
+    record.result = reason;
+    log.warn('Touchpoint failed for good', { touchpoint: record.key, reason });
+    // A person picks up what the journey could not do (a bounced address, a CRM that stayed down), unless
+    // it was that person's own task that failed. Journeys from before this rule are left as they were.
+    if (action.action !== 'task' && patched('owner-task-on-failure')) {
+      const check = record.status === 'unconfirmed' ? 'Check that it arrived' : 'Do it by hand';
+      scheduleTask(s, customer, stage, { id: `${record.touchpointId}-failed`, title: `${check}: ${record.name} for ${customer.company} (${reason})`, role: record.ownerRole, trigger: `${record.name} ${record.status}` });
+    }
   }
   record.doneAt = iso(Date.now());
+}
+
+/** The contact unsubscribed: no email goes to them; a session becomes a task for its owner to arrange directly. */
+function unsubscribedInstead(s: JourneyState, customer: Customer, stage: Stage, record: TouchpointRecord): void {
+  Object.assign(record, { status: 'skipped', result: 'contact unsubscribed from journey emails', doneAt: iso(Date.now()) });
+  if (record.action === 'email') return;
+  scheduleTask(s, customer, stage, {
+    id: `${record.touchpointId}-direct`,
+    title: `Arrange "${record.name}" with ${customer.contact.name} directly: they unsubscribed from journey emails`,
+    role: record.ownerRole,
+    trigger: 'contact unsubscribed',
+  });
+}
+
+/** What a webhook tells the receiver about the journey, besides the customer and the touchpoint. */
+function webhookPayload(s: JourneyState): Record<string, unknown> {
+  return {
+    stage: s.stage,
+    term: s.term,
+    atRisk: s.atRisk,
+    renewalDate: s.renewalDate,
+    milestonesReached: s.milestones.filter((m) => m.status === 'reached').map((m) => m.id),
+  };
+}
+
+/** Why an earlier step's outcome rules a touchpoint out now, or undefined when it may go ahead. */
+function stepOutcomeMismatch(s: JourneyState, condition: NonNullable<Audience['stepOutcome']>): string | undefined {
+  const records = s.touchpoints.filter((t) => t.touchpointId === condition.touchpoint && t.status !== 'pending');
+  const latest = records.at(-1);
+  const booking = latest && s.bookings.find((b) => b.touchpointKey === latest.key);
+  const outcome = booking?.attendance ?? latest?.status ?? 'not yet';
+  return outcome === condition.is ? undefined : `${condition.touchpoint} was ${outcome}, not ${condition.is}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks, owners and meetings (changed through updates from the API)
+
+function taskById(s: JourneyState, taskId: string): OwnerTask {
+  const task = s.tasks.find((t) => t.taskId === taskId);
+  if (!task) fail(`this journey has no task "${taskId}"`, 'NotFound');
+  return task;
+}
+
+/** Completes a task once; completing it again answers the first completion unchanged. */
+function completeTask(s: JourneyState, completion: TaskCompletion): OwnerTask {
+  const task = taskById(s, completion.taskId);
+  if (task.status === 'done') return task;
+  Object.assign(task, {
+    status: 'done',
+    completedAt: iso(Date.now()),
+    outcome: completion.outcome,
+    ...(completion.notes ? { notes: completion.notes } : {}),
+  });
+  publishTaskOwners(s);
+  return task;
+}
+
+/** Someone else holds a role from now on: what is pending or open for that role moves to them. */
+function reassignOwner(s: JourneyState, role: string, owner: Owner): OwnerReassignment {
+  const owners = (s.owners ??= {});
+  const previous = owners[role];
+  owners[role] = owner;
+  const movedTouchpoints = s.touchpoints.filter((t) => t.status === 'pending' && t.ownerRole === role && !t.task?.title.startsWith('Escalation'));
+  for (const record of movedTouchpoints) record.owner = owner;
+  const movedTasks = s.tasks.filter((t) => t.status !== 'done' && t.ownerRole === role);
+  for (const task of movedTasks) task.owner = owner;
+  upsertSearchAttributes([{ key: journeyOwnersKey, value: [...new Set(Object.values(owners).map((o) => o.email))] }]);
+  publishTaskOwners(s);
+  return {
+    role,
+    owner,
+    ...(previous ? { previous } : {}),
+    movedTasks: movedTasks.map((t) => t.taskId),
+    movedTouchpoints: movedTouchpoints.map((t) => t.key),
+  };
+}
+
+function changeableBooking(s: JourneyState, bookingId: string): Booking {
+  const booking = s.bookings.find((b) => b.bookingId === bookingId);
+  if (!booking) fail(`this journey has no booking "${bookingId}"`, 'NotFound');
+  if (booking.status === 'cancelled') fail(`booking "${bookingId}" is cancelled`);
+  return booking;
+}
+
+/**
+ * Reschedules or cancels a booking; the attendees get an updated invitation (or a cancellation) once.
+ * Changes run one at a time (`lock`), each taking its sequence number from the booking the one before left.
+ */
+async function changeMeeting(s: JourneyState, customer: Customer, request: MeetingChangeRequest, lock: { busy: boolean }): Promise<Booking> {
+  await condition(() => !lock.busy);
+  lock.busy = true;
+  try {
+    return await changeMeetingNow(s, customer, request);
+  } finally {
+    lock.busy = false;
+  }
+}
+
+async function changeMeetingNow(s: JourneyState, customer: Customer, request: MeetingChangeRequest): Promise<Booking> {
+  const booking = changeableBooking(s, request.bookingId); // again: a change just before may have cancelled it
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  const sequence = (booking.sequence ?? 0) + 1;
+  const changed = await touchpoints.changeMeeting.executeWithOptions(
+    { ...touchpointActivityOptions, summary: `${request.change.type === 'cancel' ? 'Cancel' : 'Reschedule'} ${booking.kind} "${booking.topic}"` },
+    [
+      {
+        key: `${workflowId}/${firstExecutionRunId}/${booking.bookingId}/change-${sequence}`,
+        customer: { ...customer, renewalDate: s.renewalDate },
+        booking,
+        change: request.change,
+      },
+    ],
+  );
+  // Read again: the journey may have moved on while the invitation went out.
+  const current = s.bookings.find((b) => b.bookingId === request.bookingId)!;
+  Object.assign(current, changed);
+  return current;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -577,6 +1034,11 @@ function publishSearchAttributes(s: JourneyState): void {
   ]);
 }
 
+function publishTaskOwners(s: JourneyState): void {
+  const owners = s.tasks.filter((t) => t.status !== 'done').map((t) => t.owner.email);
+  upsertSearchAttributes([{ key: journeyTaskOwnersKey, value: [...new Set(owners)] }]);
+}
+
 /** Why a touchpoint's audience excludes this customer, or undefined when it is for them. */
 function audienceMismatch(customer: Customer, audience: Audience | undefined): string | undefined {
   if (!audience) return undefined;
@@ -588,16 +1050,33 @@ function audienceMismatch(customer: Customer, audience: Audience | undefined): s
   return undefined;
 }
 
-/** The person holding a role; someone always owns the moment, so fall back to any owner the customer has. */
-function ownerFor(customer: Customer, role: string): Person {
-  const owner = customer.owners[role] ?? Object.values(customer.owners)[0];
+/** The person holding a role now; someone always owns the moment, so fall back to any owner the customer has. */
+function ownerFor(s: JourneyState, customer: Customer, role: string): Owner {
+  const owners = s.owners ?? customer.owners;
+  const owner = owners[role] ?? Object.values(owners)[0];
   return owner ?? { name: customer.contact.name, email: customer.contact.email };
 }
 
-function timeOf(s: JourneyState, timing: Timing): number {
+/** When a timing falls; undefined while it counts from a milestone not reached yet. */
+function timeOf(s: JourneyState, timing: Timing): number | undefined {
   // "purchase" is the start of the term: the purchase itself, or the renewal that began this term.
-  const anchors = { stageEntry: s.stageEnteredAt, purchase: s.termStartedAt, renewal: s.renewalDate };
-  return Date.parse(anchors[timing.from]) + timing.days * s.dayMs;
+  const milestone = timing.milestone ? s.milestones.find((m) => m.id === timing.milestone) : undefined;
+  const anchors = {
+    stageEntry: s.stageEnteredAt,
+    purchase: s.termStartedAt,
+    renewal: s.renewalDate,
+    milestone: milestone?.status === 'reached' ? milestone.reachedAt : undefined,
+  };
+  const anchor = anchors[timing.from];
+  return anchor === undefined ? undefined : Date.parse(anchor) + timing.days * s.dayMs;
+}
+
+/**
+ * Refuses an update (from its validator or its handler) with a reason the API passes on: NotFound for
+ * something this journey does not have, Refused for a change it cannot make.
+ */
+function fail(message: string, type: 'NotFound' | 'Refused' = 'Refused'): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 function stageById(map: JourneyMap, id: string): Stage {
@@ -618,9 +1097,13 @@ function milestoneDefinition(map: JourneyMap, id: string): Milestone {
   return milestone;
 }
 
+function findTouchpoint(map: JourneyMap, id: string): Touchpoint | undefined {
+  const escalations = (m: Milestone) => [...m.onMissed.touchpoints, ...(m.onMissed.then ?? []).flatMap((level) => level.touchpoints)];
+  return map.stages.flatMap((stage) => [...stage.touchpoints, ...stage.milestones.flatMap(escalations)]).find((t) => t.id === id);
+}
+
 function touchpointDefinition(map: JourneyMap, id: string): Touchpoint {
-  const all = map.stages.flatMap((stage) => [...stage.touchpoints, ...stage.milestones.flatMap((m) => m.onMissed.touchpoints)]);
-  const touchpoint = all.find((t) => t.id === id);
+  const touchpoint = findTouchpoint(map, id);
   if (!touchpoint) throw new Error(`map ${map.id}@${map.version} has no touchpoint "${id}"`);
   return touchpoint;
 }

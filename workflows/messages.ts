@@ -1,7 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProductEvent } from '../src/journeys/events';
 import type { JourneyMap } from '../src/maps/schema';
-import type { JourneyState } from './journey';
+import type { Owner } from '../src/journeys/customer';
+import type { Booking, JourneyState, MeetingChangeRequest, OwnerReassignment, OwnerTask, TaskCompletion } from './journey';
 import type { PublishedMap } from './map-registry';
 import type { MigrationPlan, MigrationRequest } from './migration';
 
@@ -22,3 +23,15 @@ export const migrateMapUpdate = defineUpdate<MigrationPlan, [MigrationRequest]>(
 
 /** What a migration would change in this journey, without changing it (a dry run). */
 export const migrationPreviewQuery = defineQuery<MigrationPlan, [MigrationRequest]>('migrationPreview');
+
+/** The contact unsubscribed from journey emails: the journey stops emailing them and goes on with tasks. */
+export const contactUnsubscribedSignal = defineSignal<[{ email: string; at: string }]>('contactUnsubscribed');
+
+/** An owner completed a task (outcome and notes); completing it again answers the first completion. */
+export const completeTaskUpdate = defineUpdate<OwnerTask, [TaskCompletion]>('completeTask');
+
+/** Someone else holds an owner role from now on: pending touchpoints and open tasks move to them. */
+export const reassignOwnerUpdate = defineUpdate<OwnerReassignment, [{ role: string; owner: Owner }]>('reassignOwner');
+
+/** Reschedules or cancels a booked call or training session; attendees get an updated invitation. */
+export const changeMeetingUpdate = defineUpdate<Booking, [MeetingChangeRequest]>('changeMeeting');

@@ -11,6 +11,8 @@ export const journeyOwnersKey = defineSearchAttributeKey('JourneyOwners', Search
 export const journeyMapKey = defineSearchAttributeKey('JourneyMap', SearchAttributeType.KEYWORD);
 export const journeyAtRiskKey = defineSearchAttributeKey('JourneyAtRisk', SearchAttributeType.BOOL);
 export const journeyTermKey = defineSearchAttributeKey('JourneyTerm', SearchAttributeType.INT);
+/** Whoever has an open task in this journey (owners, and managers an escalation reached): `GET /v1/tasks?owner=`. */
+export const journeyTaskOwnersKey = defineSearchAttributeKey('JourneyTaskOwners', SearchAttributeType.KEYWORD_LIST);
 
 export const journeySearchAttributeKeys = [
   customerIdKey,
@@ -20,4 +22,5 @@ export const journeySearchAttributeKeys = [
   journeyMapKey,
   journeyAtRiskKey,
   journeyTermKey,
+  journeyTaskOwnersKey,
 ];

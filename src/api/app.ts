@@ -2,7 +2,9 @@ import path from 'node:path';
 import express, { type Request } from 'express';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../config';
-import { customerIdSchema, purchaseSchema } from '../journeys/customer';
+import { customerIdSchema, isoInstant, ownerSchema, purchaseSchema, roleName } from '../journeys/customer';
+import type { SuppressionList } from '../delivery/suppressions';
+import { unsubscribeRouter } from './unsubscribe';
 import { productEventSchema } from '../journeys/events';
 import type { JourneyService } from '../journeys/service';
 import type { EmailTemplates } from '../delivery/templates';
@@ -19,6 +21,9 @@ export interface AppDeps {
   templates: EmailTemplates;
   /** The local mail catcher's folder; absent when the engine sends through a real SMTP relay. */
   mailbox?: Mailbox;
+  /** Where unsubscribes are recorded, and the secret the workers sign unsubscribe links with. */
+  suppressions: SuppressionList;
+  unsubscribeSecret: string;
   log: Logger;
 }
 
@@ -32,6 +37,18 @@ const migrationOrder = z.strictObject({
   stageMapping: idMapping.optional(),
   milestoneMapping: idMapping.optional(),
 });
+const taskCompletion = z.strictObject({
+  outcome: z.string().trim().min(1).max(200),
+  notes: z.string().max(5000).optional(),
+});
+const taskFilter = z.object({
+  owner: z.email(),
+  status: z.enum(['open', 'done', 'all']).default('open'),
+});
+const meetingChange = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('reschedule'), startsAt: isoInstant }),
+  z.strictObject({ type: z.literal('cancel'), reason: z.string().trim().min(1).max(500) }),
+]);
 const journeyFilter = z.object({
   status: z.enum(['running', 'all']).optional(),
   stage: z.string().min(1).optional(),
@@ -41,10 +58,18 @@ const journeyFilter = z.object({
 });
 
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
-export function createApp({ journeys, maps, templates, mailbox, log }: AppDeps): express.Express {
+export function createApp({ journeys, maps, templates, mailbox, suppressions, unsubscribeSecret, log }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
+  app.use(
+    unsubscribeRouter({
+      secret: unsubscribeSecret,
+      suppressions,
+      onUnsubscribed: ({ customerId, email }) => journeys.contactUnsubscribed(customerId, email),
+      log,
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -64,6 +89,29 @@ export function createApp({ journeys, maps, templates, mailbox, log }: AppDeps):
   app.get('/v1/customers/:customerId/journey', async (req: Request<{ customerId: string }>, res) => {
     const { customerId } = customerParams.parse(req.params);
     res.json(await journeys.journeyState(customerId));
+  });
+
+  app.put('/v1/customers/:customerId/owners/:role', async (req: Request<{ customerId: string; role: string }>, res) => {
+    const { customerId, role } = customerParams.extend({ role: roleName }).parse(req.params);
+    res.json(await journeys.reassignOwner(customerId, role, ownerSchema.parse(req.body)));
+  });
+
+  app.post('/v1/customers/:customerId/bookings/:bookingId/:change', async (req: Request<{ customerId: string; bookingId: string; change: string }>, res) => {
+    const { customerId, bookingId, change } = customerParams
+      .extend({ bookingId: z.string().min(1).max(100), change: z.enum(['reschedule', 'cancel']) })
+      .parse(req.params);
+    const body = z.object({}).loose().parse(req.body ?? {});
+    res.json(await journeys.changeMeeting(customerId, { bookingId, change: meetingChange.parse({ ...body, type: change }) }));
+  });
+
+  app.get('/v1/tasks', async (req, res) => {
+    const { owner, status } = taskFilter.parse(req.query);
+    res.json({ tasks: await journeys.listTasks(owner, status) });
+  });
+
+  app.post('/v1/tasks/:taskId/complete', async (req: Request<{ taskId: string }>, res) => {
+    const { outcome, notes } = taskCompletion.parse(req.body);
+    res.json(await journeys.completeTask({ taskId: req.params.taskId, outcome, ...(notes ? { notes } : {}) }));
   });
 
   app.get('/v1/maps', async (_req, res) => {

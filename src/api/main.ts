@@ -1,4 +1,6 @@
-import { loadConfig, runMain } from '../config';
+import path from 'node:path';
+import { loadConfig, requireSecret, runMain } from '../config';
+import { FileSuppressionList } from '../delivery/suppressions';
 import { JourneyService } from '../journeys/service';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
@@ -18,7 +20,11 @@ runMain(async () => {
   const maps = new MapRegistry(client, config.TEMPORAL_TASK_QUEUE);
   const journeys = new JourneyService(client, maps, catalog.team, config.TEMPORAL_TASK_QUEUE, config.ALLOW_DEMO_CLOCK);
   const mailbox = config.MAIL_CATCHER_DIR ? new Mailbox(config.MAIL_CATCHER_DIR) : undefined;
-  const server = createApp({ journeys, maps, templates, mailbox, log }).listen(config.API_PORT, config.API_HOST, () => {
+  const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
+  const suppressions = new FileSuppressionList(path.join(config.DATA_DIR, 'suppressions'));
+  await suppressions.checkWritable();
+  const app = createApp({ journeys, maps, templates, mailbox, suppressions, unsubscribeSecret, log });
+  const server = app.listen(config.API_PORT, config.API_HOST, () => {
     log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
   });
   // A new installation gets the shipped maps; it completes once a worker serves the registry.

@@ -10,8 +10,9 @@ import { MapRegistry } from '../maps/registry';
 import { JourneyService } from '../journeys/service';
 import { connectClient } from '../temporal/client';
 import { EmailTemplates } from '../delivery/templates';
+import { loadTrainers } from '../delivery/availability';
 import { customerSchema, type Customer } from '../journeys/customer';
-import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, parseFile, TEAM_FILE } from '../maps/catalog';
+import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, parseFile, TEAM_FILE, TRAINERS_FILE } from '../maps/catalog';
 import { renderMermaid, renderSvg } from '../maps/render';
 import type { JourneyMap } from '../maps/schema';
 import { createTimeSkippingEnv } from '../rehearsal/environment';
@@ -55,6 +56,10 @@ function validate(files: string[], templates: EmailTemplates): number {
     try {
       if (path.basename(file) === TEAM_FILE) {
         console.log(`${file}: ok, team with roles ${Object.keys(loadTeamFile(file)).join(', ')}`);
+        continue;
+      }
+      if (path.basename(file) === TRAINERS_FILE) {
+        console.log(`${file}: ok, trainers ${loadTrainers(file).map((t) => t.name).join(', ')}`);
         continue;
       }
       console.log(`${file}: ok, ${describe(loadMapFile(file, templates))}`);
@@ -167,7 +172,10 @@ async function rehearseCommand(file: string, options: { customer?: string; event
     logger: new DefaultLogger('WARN'),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
   });
+  const trace = process.env.JOURNEYS_TRACE ? (line: string) => console.error(`${new Date().toISOString()} ${line}`) : undefined;
+  trace?.('starting the time-skipping test server');
   const env = await createTimeSkippingEnv();
+  trace?.('test server up');
   try {
     const started = Date.now();
     const { timeline, final } = await rehearse({
@@ -177,8 +185,10 @@ async function rehearseCommand(file: string, options: { customer?: string; event
       customer: { ...customer, owners: { ...team, ...customer.owners } },
       events,
       days,
+      trainers: loadTrainers(path.join(config.MAPS_DIR, TRAINERS_FILE)),
+      trace,
     });
-    console.log(`Rehearsal of ${describe(map)} for ${customer.company} (${customer.segment}, ${customer.timeZone}), ${days} days:\n`);
+    console.log(`Rehearsal of ${describe(map)} for ${customer.company} (${customer.segment}), bought on a Monday at 10:00 ${customer.timeZone}, ${days} days:\n`);
     for (const entry of timeline) {
       const date = entry.at.slice(0, 10);
       console.log(`day ${String(entry.day).padStart(4)}  ${date}  ${entry.what}${entry.owner ? `  [owner: ${entry.owner}]` : ''}`);
@@ -188,7 +198,9 @@ async function rehearseCommand(file: string, options: { customer?: string; event
         `${final.outcome ? `, outcome ${final.outcome.type}` : ''}. Rehearsed in ${((Date.now() - started) / 1000).toFixed(1)} s; nothing was sent.`,
     );
   } finally {
-    await env.teardown();
+    trace?.('stopping the test server');
+    // The timeline is printed by now: a server slow to stop must not hold the author's terminal.
+    await Promise.race([env.teardown(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   }
 }
 

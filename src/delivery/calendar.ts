@@ -1,4 +1,4 @@
-import ical, { ICalAttendeeRole, ICalCalendarMethod } from 'ical-generator';
+import ical, { ICalAttendeeRole, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import type { Person } from '../journeys/customer';
 
 export interface Invitation {
@@ -13,21 +13,35 @@ export interface Invitation {
   attendees: Person[];
 }
 
-/** An iCalendar METHOD:REQUEST for one meeting: calendar clients show it with accept/decline. */
+/** An iCalendar METHOD:REQUEST for one meeting (new or changed): calendar clients show it with accept/decline. */
 export function invitationIcs(invitation: Invitation): string {
+  return meetingIcs(invitation, ICalCalendarMethod.REQUEST, ICalEventStatus.CONFIRMED);
+}
+
+/**
+ * An iCalendar METHOD:CANCEL for a meeting sent before: calendar clients remove the event with the
+ * same UID, provided the SEQUENCE is higher than the last one they saw.
+ */
+export function cancellationIcs(invitation: Invitation): string {
+  return meetingIcs(invitation, ICalCalendarMethod.CANCEL, ICalEventStatus.CANCELLED);
+}
+
+function meetingIcs(invitation: Invitation, method: ICalCalendarMethod, status: ICalEventStatus): string {
   const calendar = ical({
     prodId: { company: 'customer-journeys', product: 'journey-engine', language: 'EN' },
-    method: ICalCalendarMethod.REQUEST,
+    method,
   });
   calendar.createEvent({
     id: invitation.uid,
     sequence: invitation.sequence,
+    status,
     start: invitation.start,
     end: invitation.end,
     summary: invitation.summary,
     description: invitation.description,
-    organizer: invitation.organizer,
-    attendees: invitation.attendees.map((person) => ({ ...person, rsvp: true, role: ICalAttendeeRole.REQ })),
+    // Name and email only: an owner may carry more (their manager), which is no business of the calendar.
+    organizer: { name: invitation.organizer.name, email: invitation.organizer.email },
+    attendees: invitation.attendees.map(({ name, email }) => ({ name, email, rsvp: true, role: ICalAttendeeRole.REQ })),
   });
   return calendar.toString();
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { checkWritable, readRecord, writeRecord } from './record-files';
 
 /**
  * Remembers what was delivered under an idempotency key, so an activity that Temporal retries
@@ -15,40 +17,56 @@ export function stableId(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
+/** Failure type of a delivery that was handed over when its worker stopped: it is not made a second time. */
+export const DELIVERY_UNCONFIRMED = 'DeliveryUnconfirmed';
+
 /**
- * One file per delivery in a folder (the data folder locally, a shared volume for several workers).
- * Written after the delivery succeeds, by an atomic rename: a worker that dies between the send and
- * the write sends once more on retry (at-least-once; the stable Message-ID lets mail systems drop it).
+ * One file per delivery in a folder (the data folder locally, a shared volume for several workers),
+ * in two steps: an intent, written before the delivery starts, and the result, written when it is done,
+ * each by an atomic rename.
+ *
+ * - A retry that finds the result returns it: nothing is sent again.
+ * - A retry that finds only the intent means the worker died during the delivery, perhaps after the SMTP
+ *   server accepted the message. Sending again could duplicate it, so the delivery fails for good as
+ *   DeliveryUnconfirmed; the journey records it and asks the owner to check. At most once, never silently.
+ * - A delivery that fails in the worker (SMTP down) removes its intent, so Temporal's retry sends it.
  */
 export class FileDeliveryLedger implements DeliveryLedger {
   constructor(private readonly dir: string) {}
 
   /** Creates the folder and proves a record can be written there. */
-  async checkWritable(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const probe = path.join(this.dir, `.probe-${process.pid}`);
-    await writeFile(probe, 'ok');
-    await rm(probe);
+  checkWritable(): Promise<void> {
+    return checkWritable(this.dir);
   }
 
   async once<T>(key: string, deliver: () => Promise<T>): Promise<T> {
     const file = path.join(this.dir, `${stableId(key)}.json`);
-    const recorded = await readRecord<T>(file);
-    if (recorded) return recorded.result;
-    const result = await deliver();
-    await mkdir(this.dir, { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify({ key, result, deliveredAt: new Date().toISOString() }));
-    await rename(temporary, file);
+    const recorded = await readRecord<LedgerRecord<T>>(file);
+    if (recorded?.deliveredAt) return recorded.result as T;
+    if (recorded) {
+      throw ApplicationFailure.create({
+        type: DELIVERY_UNCONFIRMED,
+        nonRetryable: true,
+        message: `the worker stopped during this delivery (started ${recorded.startedAt}); it may have gone out, so it is not repeated`,
+      });
+    }
+    const startedAt = new Date().toISOString();
+    await writeRecord(file, { key, startedAt } satisfies LedgerRecord<T>);
+    let result: T;
+    try {
+      result = await deliver();
+    } catch (err) {
+      await rm(file, { force: true });
+      throw err;
+    }
+    await writeRecord(file, { key, startedAt, result, deliveredAt: new Date().toISOString() } satisfies LedgerRecord<T>);
     return result;
   }
 }
 
-async function readRecord<T>(file: string): Promise<{ result: T } | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as { result: T };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+interface LedgerRecord<T> {
+  key: string;
+  startedAt: string;
+  result?: T;
+  deliveredAt?: string;
 }

@@ -1,12 +1,54 @@
 import { DateTime } from 'luxon';
+import { WEEKDAYS, type Weekday } from '../../workflows/email-pacing';
 
-export interface BusinessHours {
-  /** Local hour the working day starts and ends, in the customer's time zone. */
+export { WEEKDAYS, type Weekday };
+
+/** When a day's hours open and close, in minutes after local midnight (09:00 is 540, 24:00 is 1440). */
+export interface DayHours {
   opens: number;
   closes: number;
 }
 
-const DEFAULT_HOURS: BusinessHours = { opens: 9, closes: 17 };
+/** Opening hours for each day of the week, in some time zone; a day that is missing is closed. */
+export type WeeklyHours = Partial<Record<Weekday, DayHours>>;
+
+const NINE_TO_FIVE: DayHours = { opens: 9 * 60, closes: 17 * 60 };
+/** A customer's business hours: Monday to Friday, 09:00 to 17:00 in their time zone. */
+export const BUSINESS_HOURS: WeeklyHours = { mon: NINE_TO_FIVE, tue: NINE_TO_FIVE, wed: NINE_TO_FIVE, thu: NINE_TO_FIVE, fri: NINE_TO_FIVE };
+
+/** Whether the meeting from `start` to `end` lies within one day's opening hours in `timeZone`. */
+export function withinHours(start: DateTime, end: DateTime, timeZone: string, hours: WeeklyHours): boolean {
+  const local = start.setZone(timeZone);
+  const day = hours[WEEKDAYS[local.weekday - 1]!];
+  if (!day) return false;
+  // Set as wall-clock times (not midnight plus minutes), so a day with a daylight-saving change keeps 09:00 at 09:00.
+  const at = (minutes: number) =>
+    minutes >= 24 * 60
+      ? local.plus({ days: 1 }).startOf('day')
+      : local.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 });
+  return start >= at(day.opens) && end <= at(day.closes);
+}
+
+/**
+ * The first start on a grid (every `stepMinutes` from `from`, for `days` days) where a meeting of
+ * `durationMinutes` fits, with what `match` found for it (e.g. who is free): the one search behind
+ * calls (whole hours) and training sessions (half hours).
+ */
+export function firstSlot<T>(options: {
+  from: DateTime;
+  stepMinutes: number;
+  durationMinutes: number;
+  days: number;
+  match: (start: DateTime, end: DateTime) => T | undefined;
+}): { start: DateTime; end: DateTime; match: T } | undefined {
+  const until = options.from.plus({ days: options.days });
+  for (let start = options.from; start < until; start = start.plus({ minutes: options.stepMinutes })) {
+    const end = start.plus({ minutes: options.durationMinutes });
+    const match = options.match(start, end);
+    if (match !== undefined) return { start, end, match };
+  }
+  return undefined;
+}
 
 /**
  * The first meeting slot on a weekday within business hours in the customer's time zone, on the
@@ -16,16 +58,16 @@ export function firstMeetingSlot(
   notBefore: string,
   timeZone: string,
   durationMinutes: number,
-  hours: BusinessHours = DEFAULT_HOURS,
+  hours: WeeklyHours = BUSINESS_HOURS,
 ): { start: DateTime; end: DateTime } {
-  let start = DateTime.fromISO(notBefore, { zone: timeZone }).plus({ hours: 1 }).startOf('hour').plus({ hours: 1 });
-  for (let day = 0; day < 14; day += 1) {
-    const opens = start.set({ hour: hours.opens, minute: 0, second: 0, millisecond: 0 });
-    const closes = start.set({ hour: hours.closes, minute: 0, second: 0, millisecond: 0 });
-    if (start < opens) start = opens;
-    const end = start.plus({ minutes: durationMinutes });
-    if (start.weekday <= 5 && end <= closes) return { start, end };
-    start = opens.plus({ days: 1 });
-  }
-  throw new Error(`no business-hours slot of ${durationMinutes} minutes within 14 days of ${notBefore}`);
+  const from = DateTime.fromISO(notBefore, { zone: timeZone }).plus({ hours: 1 }).startOf('hour').plus({ hours: 1 });
+  const slot = firstSlot({
+    from,
+    stepMinutes: 60,
+    durationMinutes,
+    days: 14,
+    match: (start, end) => (withinHours(start, end, timeZone, hours) ? true : undefined),
+  });
+  if (!slot) throw new Error(`no business-hours slot of ${durationMinutes} minutes within 14 days of ${notBefore}`);
+  return { start: slot.start, end: slot.end };
 }

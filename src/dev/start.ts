@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, runMain } from '../config';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
@@ -13,7 +15,7 @@ import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
 runMain(async () => {
   const config = loadConfig();
   // The local stack is for trying journeys out: demo clocks are on unless switched off explicitly.
-  const env: NodeJS.ProcessEnv = { ALLOW_DEMO_CLOCK: 'true', ...process.env };
+  const env: NodeJS.ProcessEnv = { ALLOW_DEMO_CLOCK: 'true', ...localSecrets(config.DATA_DIR), ...process.env };
   let devServer: DevServer | undefined;
   let catcher: MailCatcher | undefined;
   const children: ChildProcess[] = [];
@@ -99,4 +101,17 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/**
+ * The secrets that sign unsubscribe links and webhooks, made once for this machine and kept in the data
+ * folder, so links in emails already sent keep working after a restart. Real deployments set them.
+ */
+function localSecrets(dataDir: string): { UNSUBSCRIBE_SECRET: string; WEBHOOK_SECRET: string } {
+  const file = path.join(dataDir, 'local-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { UNSUBSCRIBE_SECRET: string; WEBHOOK_SECRET: string };
+  const secrets = { UNSUBSCRIBE_SECRET: randomBytes(32).toString('hex'), WEBHOOK_SECRET: randomBytes(32).toString('hex') };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
 }

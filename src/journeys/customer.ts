@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import '../zod-messages';
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
@@ -9,6 +9,9 @@ function isTimeZone(zone: string): boolean {
     return false;
   }
 }
+
+/** An IANA time zone name, checked against the zones this Node.js knows. */
+export const timeZoneSchema = z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"');
 
 /** A calendar date (2026-11-24) or an instant (2026-11-24T09:30:00Z), kept as an ISO instant. */
 export const isoInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
@@ -19,6 +22,11 @@ export const personSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   email: z.email(),
 });
+
+export const roleName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name such as "successManager"');
+
+/** A person holding an owner role; their manager is who escalations "notify the owner's manager" reach. */
+export const ownerSchema = personSchema.extend({ manager: personSchema.optional() });
 
 export const customerIdSchema = z
   .string()
@@ -31,11 +39,11 @@ const customerFields = z.strictObject({
   contact: personSchema,
   plan: z.string().trim().min(1).max(100),
   segment: z.string().trim().min(1).max(100),
-  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as "Europe/Berlin"'),
+  timeZone: timeZoneSchema,
   purchaseDate: isoInstant,
   renewalDate: isoInstant,
   /** The people holding each owner role for this customer; the team's defaults fill the rest. */
-  owners: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name'), personSchema).default({}),
+  owners: z.record(roleName, ownerSchema).default({}),
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
@@ -50,10 +58,12 @@ const termMessage = { path: ['renewalDate'], message: 'must be between 28 days a
 export const customerSchema = customerFields.refine(termIsSane, termMessage);
 
 /**
- * The variables a touchpoint's email template may use: the customer's fields, their contact and the
- * owner of the moment. Attributes and owners are open maps, so any name below them is allowed.
+ * The variables a touchpoint's email template may use: the customer's fields, their contact, the
+ * owner of the moment and the contact's unsubscribe link. Attributes and owners are open maps, so
+ * any name below them is allowed.
  */
 export function isTouchpointVariable(variable: string): boolean {
+  if (variable === 'unsubscribeUrl') return true;
   const person = Object.keys(personSchema.shape);
   const [root, field, rest] = variable.split('.');
   if (root === 'contact' || root === 'owner') return rest === undefined && person.includes(field ?? '');
@@ -64,6 +74,7 @@ export function isTouchpointVariable(variable: string): boolean {
 }
 
 export type Person = z.infer<typeof personSchema>;
+export type Owner = z.infer<typeof ownerSchema>;
 export type Customer = z.infer<typeof customerSchema>;
 
 /**

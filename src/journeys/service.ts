@@ -6,8 +6,27 @@ import {
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
-import { journeyStateQuery, migrateMapUpdate, migrationPreviewQuery, productEventSignal } from '../../workflows/messages';
+import type { UpdateDefinition } from '@temporalio/common';
+import { customerOfTask } from '../../activities/tasks';
+import {
+  journeyWorkflow,
+  type Booking,
+  type JourneyState,
+  type MeetingChangeRequest,
+  type OwnerReassignment,
+  type OwnerTask,
+  type TaskCompletion,
+} from '../../workflows/journey';
+import {
+  changeMeetingUpdate,
+  completeTaskUpdate,
+  contactUnsubscribedSignal,
+  journeyStateQuery,
+  migrateMapUpdate,
+  migrationPreviewQuery,
+  productEventSignal,
+  reassignOwnerUpdate,
+} from '../../workflows/messages';
 import type { MigrationPlan } from '../../workflows/migration';
 import {
   customerIdKey,
@@ -16,12 +35,13 @@ import {
   journeyMapKey,
   journeyOwnersKey,
   journeyStageKey,
+  journeyTaskOwnersKey,
   journeyTermKey,
 } from '../../workflows/search-attributes';
 import { conflict, invalidField, notFound } from '../api/errors';
 import { rolesOf, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
-import type { Purchase } from './customer';
+import type { Owner, Purchase } from './customer';
 import type { ProductEventInput } from './events';
 
 export const journeyWorkflowId = (customerId: string) => `journey-${customerId}`;
@@ -223,6 +243,67 @@ export class JourneyService {
     return results;
   }
 
+  /** Tasks across journeys for one person (owner, or a manager an escalation reached); open ones unless told. */
+  async listTasks(owner: string, status: 'open' | 'done' | 'all' = 'open'): Promise<(OwnerTask & { customerId: string })[]> {
+    const quote = `"${owner.replace(/["\\]/g, '')}"`;
+    // Open tasks are found through the search attribute each journey keeps; done ones only through their owners' journeys.
+    const query = `WorkflowType = "journeyWorkflow" AND ExecutionStatus = "Running" AND (${journeyTaskOwnersKey.name} = ${quote} OR ${journeyOwnersKey.name} = ${quote})`;
+    const tasks: (OwnerTask & { customerId: string })[] = [];
+    for await (const execution of this.client.workflow.list({ query })) {
+      const state = await this.client.workflow.getHandle(execution.workflowId).query(journeyStateQuery);
+      for (const task of state.tasks) {
+        const open = task.status !== 'done';
+        if (task.owner.email.toLowerCase() !== owner.toLowerCase()) continue;
+        if ((status === 'open' && !open) || (status === 'done' && open)) continue;
+        tasks.push({ ...task, status: task.status ?? 'open', customerId: state.customerId });
+      }
+    }
+    return tasks.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
+  /** Completes a task in its journey; completing it again answers the first completion. */
+  async completeTask(completion: TaskCompletion): Promise<OwnerTask> {
+    const customerId = customerOfTask(completion.taskId);
+    if (!customerId) throw notFound(`no task "${completion.taskId}"`);
+    return this.update(customerId, completeTaskUpdate, completion, conflict);
+  }
+
+  /** Someone else holds an owner role for this customer from now on; open tasks move to them. */
+  async reassignOwner(customerId: string, role: string, owner: Owner): Promise<OwnerReassignment> {
+    return this.update(customerId, reassignOwnerUpdate, { role, owner }, (message) => invalidField('role', message));
+  }
+
+  /** Reschedules or cancels a booked call or training session. */
+  async changeMeeting(customerId: string, request: MeetingChangeRequest): Promise<Booking> {
+    return this.update(customerId, changeMeetingUpdate, request, conflict);
+  }
+
+  /** The contact unsubscribed through a link: their journey stops emailing them. An ended journey has nothing to stop. */
+  async contactUnsubscribed(customerId: string, email: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(journeyWorkflowId(customerId)).signal(contactUnsubscribedSignal, { email, at: new Date().toISOString() });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+
+  /** Runs an update on a running journey; a refusal by its validator becomes the HTTP error `refused` makes. */
+  private async update<Ret, Arg>(
+    customerId: string,
+    update: UpdateDefinition<Ret, [Arg]>,
+    arg: Arg,
+    refused: (message: string) => Error,
+  ): Promise<Ret> {
+    const description = await this.describe(customerId);
+    if (description.status.name !== 'RUNNING') throw conflict(`the journey of customer "${customerId}" has ended`);
+    try {
+      return await this.client.workflow.getHandle(journeyWorkflowId(customerId)).executeUpdate(update, { args: [arg] });
+    } catch (err) {
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      throw rootCause(err).type === 'NotFound' ? notFound(reasonOf(err)) : refused(reasonOf(err));
+    }
+  }
+
   private async describe(customerId: string): Promise<WorkflowExecutionDescription> {
     try {
       return await this.client.workflow.getHandle(journeyWorkflowId(customerId)).describe();
@@ -233,6 +314,13 @@ export class JourneyService {
   }
 }
 
+/** Why an update or a preview was refused: the innermost cause (an activity's own failure, not "Activity task failed"). */
 function reasonOf(err: WorkflowUpdateFailedError | QueryNotRegisteredError): string {
-  return err instanceof WorkflowUpdateFailedError ? (err.cause?.message ?? err.message) : err.message;
+  return err instanceof WorkflowUpdateFailedError ? rootCause(err).message : err.message;
+}
+
+function rootCause(err: Error): Error & { type?: string } {
+  let cause: Error & { type?: string } = err;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  return cause;
 }

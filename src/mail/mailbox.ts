@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
+import { readRecords, writeRecord } from '../delivery/record-files';
 
 export interface CaughtMail {
   id: string;
@@ -39,24 +40,14 @@ export class Mailbox {
     };
     await mkdir(this.dir, { recursive: true });
     await writeFile(path.join(this.dir, `${id}.eml`), raw);
-    // The summary appears last, by rename, so a listing never sees half a message.
-    await writeFile(path.join(this.dir, `${id}.json.tmp`), JSON.stringify(mail, null, 2));
-    await rename(path.join(this.dir, `${id}.json.tmp`), path.join(this.dir, `${id}.json`));
+    // The summary appears last, whole, so a listing never sees half a message; indented for a person to read.
+    await writeRecord(path.join(this.dir, `${id}.json`), mail, { indent: 2 });
     return mail;
   }
 
   /** Newest first, optionally only what was sent to one address or by one journey (its workflow id). */
   async list(filter: { to?: string; journey?: string } = {}): Promise<CaughtMail[]> {
-    let names: string[];
-    try {
-      names = (await readdir(this.dir)).filter((name) => name.endsWith('.json'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const mails = await Promise.all(
-      names.map(async (name) => JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as CaughtMail),
-    );
+    const mails = await readRecords<CaughtMail>(this.dir);
     const wanted = filter.to?.toLowerCase();
     return mails
       .filter((mail) => !wanted || mail.to.some((to) => to.toLowerCase() === wanted))

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { isTouchpointVariable, personSchema } from '../journeys/customer';
+import { isTouchpointVariable, ownerSchema, roleName } from '../journeys/customer';
 import type { EmailTemplates } from '../delivery/templates';
 import { journeyMapSchema, stageTouchpoints, type JourneyMap } from './schema';
 
@@ -17,7 +17,9 @@ export class MapFileError extends Error {
 }
 
 export const TEAM_FILE = 'team.yaml';
-const teamSchema = z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name'), personSchema);
+/** The trainers' availability, read by the workers that book training sessions. */
+export const TRAINERS_FILE = 'trainers.yaml';
+const teamSchema = z.record(roleName, ownerSchema);
 export type Team = z.infer<typeof teamSchema>;
 
 /** `stages[0].touchpoints[2].owner` from zod's ['stages', 0, 'touchpoints', 2, 'owner']. */
@@ -129,7 +131,7 @@ export class MapCatalog {
     const team = loadTeamFile(teamFile);
     const maps = new Map<string, JourneyMap>();
     const files = readdirSync(dir)
-      .filter((name) => /\.(ya?ml|json)$/.test(name) && name !== TEAM_FILE)
+      .filter((name) => /\.(ya?ml|json)$/.test(name) && name !== TEAM_FILE && name !== TRAINERS_FILE)
       .sort();
     for (const name of files) {
       const file = path.join(dir, name);

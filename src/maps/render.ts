@@ -45,7 +45,11 @@ export function exitRuleInWords(stage: Stage): string | undefined {
 }
 
 /** A point in time as a noun ("day 2", "purchase"), with the preposition it needs on its own ("at purchase"). */
-function pointInTime({ days, from }: Timing, firstStage: boolean): { noun: string; preposition?: string } {
+function pointInTime({ days, from, milestone }: Timing, firstStage: boolean): { noun: string; preposition?: string } {
+  if (from === 'milestone') {
+    const reached = `milestone ${milestone} is reached`;
+    return days === 0 ? { noun: reached, preposition: 'when' } : { noun: `${plural(days, 'day')} after ${reached}` };
+  }
   if (from === 'stageEntry') {
     return days === 0 && firstStage ? { noun: 'purchase', preposition: 'at' } : { noun: `day ${days}` };
   }
@@ -71,6 +75,8 @@ function actionInWords(touchpoint: Touchpoint): string {
       return `${touchpoint.action}: ${touchpoint.topic}, ${touchpoint.durationMinutes} min`;
     case 'task':
       return `task: ${touchpoint.title}, due in ${plural(touchpoint.dueInDays, 'day')}`;
+    case 'webhook':
+      return `webhook: ${touchpoint.event} → ${new URL(touchpoint.url).host}`;
   }
 }
 
@@ -95,7 +101,7 @@ function milestoneLines(milestone: Milestone, firstStage: boolean): string[] {
   ];
 }
 
-const ANCHOR_ORDER: Record<Timing['from'], number> = { purchase: 0, stageEntry: 1, renewal: 2 };
+const ANCHOR_ORDER: Record<Timing['from'], number> = { purchase: 0, stageEntry: 1, milestone: 2, renewal: 3 };
 
 /** Touchpoints in the order they happen; anchors cannot be compared without dates, so a term's order (purchase, stage, renewal) decides. */
 function byTiming(a: ScheduledTouchpoint, b: ScheduledTouchpoint): number {

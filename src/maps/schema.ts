@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { roleName } from '../journeys/customer';
 import '../zod-messages';
+import { WEEKDAYS } from '../../workflows/email-pacing';
 
 /**
  * The journey-map language. A map is data: the workflow interprets it, so the types here are the
@@ -12,13 +14,25 @@ const id = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes (e.g. "first-login")');
 
 /** A role that owns a moment, resolved to a person from the customer's owners. */
-const role = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a role name such as "successManager"');
+const role = roleName;
 
-/** When something happens: a whole number of days from an anchor (stage entry unless named). */
-export const timingSchema = z.strictObject({
-  days: z.number().int(),
-  from: z.enum(['stageEntry', 'purchase', 'renewal']).default('stageEntry'),
-});
+/**
+ * When something happens: a whole number of days from an anchor (stage entry unless named). From a
+ * milestone, it happens that many days after the milestone is reached, and not at all while it is not.
+ */
+export const timingSchema = z
+  .strictObject({
+    days: z.number().int(),
+    from: z.enum(['stageEntry', 'purchase', 'renewal', 'milestone']).default('stageEntry'),
+    milestone: id.optional(),
+  })
+  .refine((t) => (t.from === 'milestone') === (t.milestone !== undefined), {
+    message: 'name the milestone exactly when timing is from: milestone',
+    path: ['milestone'],
+  });
+
+/** How a step ended, for touchpoints that depend on it (a follow-up only for those who attended). */
+export const STEP_OUTCOMES = ['done', 'attended', 'no-show', 'failed', 'skipped'] as const;
 
 /** Which customers a touchpoint is for; every condition given must hold. */
 export const audienceSchema = z.strictObject({
@@ -26,6 +40,18 @@ export const audienceSchema = z.strictObject({
   plans: z.array(z.string().min(1)).min(1).optional(),
   /** Customer attributes that must equal these values (e.g. region: emea). */
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** An earlier step of this term ended so (checked when the touchpoint falls due): branching on outcomes. */
+  stepOutcome: z.strictObject({ touchpoint: id, is: z.enum(STEP_OUTCOMES) }).optional(),
+});
+
+/**
+ * One level of an escalation, `afterDays` after the miss (a task's due date, a milestone's deadline):
+ * mark the customer at risk, and give the owner's manager (or the person in another role) a task.
+ */
+export const escalationLevelSchema = z.strictObject({
+  afterDays: z.number().int().min(0),
+  markAtRisk: z.boolean().default(false),
+  notify: z.union([z.literal('manager'), role]).optional(),
 });
 
 const touchpointBase = {
@@ -40,18 +66,38 @@ export const touchpointSchema = z.discriminatedUnion('action', [
     ...touchpointBase,
     action: z.literal('email'),
     template: z.string().min(1),
+    /** A service message (not marketing): no unsubscribe link, and the frequency cap does not hold it back. */
+    transactional: z.boolean().default(false),
+    /** What the frequency cap does with it when the contact already had their share: send it later, or not at all. */
+    whenCapped: z.enum(['delay', 'drop']).default('delay'),
   }),
   z.strictObject({
     ...touchpointBase,
     action: z.enum(['call', 'training']),
     topic: z.string().min(1),
     durationMinutes: z.number().int().min(15).max(480).default(30),
+    /** A no-show is booked again this many times, then the owner gets a task. */
+    onNoShow: z
+      .strictObject({
+        rebook: z.number().int().min(0).max(3).default(1),
+        task: z.string().min(1).default('Follow up on a missed session'),
+      })
+      .default({ rebook: 1, task: 'Follow up on a missed session' }),
   }),
   z.strictObject({
     ...touchpointBase,
     action: z.literal('task'),
     title: z.string().min(1),
     dueInDays: z.number().int().min(0).default(3),
+    /** Escalation levels while the task is open past its due date. */
+    onOverdue: z.array(escalationLevelSchema).default([]),
+  }),
+  z.strictObject({
+    ...touchpointBase,
+    action: z.literal('webhook'),
+    /** Where the JSON goes (a CRM, a data warehouse); signed with WEBHOOK_SECRET, retried with backoff. */
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    event: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/, 'must be a dotted event name such as "journey.kickoff"'),
   }),
 ]);
 
@@ -70,14 +116,19 @@ export const milestoneSchema = z.strictObject({
   event: z.strictObject({
     type: z.string().min(1),
     match: z.record(z.string(), z.string()).default({}),
+    /** Reached only after this many matching events within a window (3 logins in a week). */
+    count: z.strictObject({ times: z.number().int().min(2), withinDays: z.number().int().min(1) }).optional(),
   }),
   due: timingSchema,
   onMissed: z
     .strictObject({
       markAtRisk: z.boolean().default(false),
+      notify: z.union([z.literal('manager'), role]).optional(),
       touchpoints: z.array(touchpointSchema).default([]),
+      /** Further levels while the milestone stays unreached, each `afterDays` after the deadline. */
+      then: z.array(escalationLevelSchema.extend({ touchpoints: z.array(touchpointSchema).default([]) })).default([]),
     })
-    .default({ markAtRisk: false, touchpoints: [] }),
+    .default({ markAtRisk: false, touchpoints: [], then: [] }),
 });
 
 /** Every touchpoint a stage names (scheduled, and escalations of its milestones), with its path in the map. */
@@ -100,9 +151,19 @@ export const stageSchema = z.strictObject({
   owner: role,
   touchpoints: z.array(scheduledTouchpointSchema).default([]),
   milestones: z.array(milestoneSchema).default([]),
+  /** Who enters the stage: a customer for whom these do not hold when the stage before ends passes it over. */
+  entry: z
+    .strictObject({
+      /** Milestones (of earlier stages) that must be reached. */
+      milestones: z.array(id).min(1).optional(),
+      audience: audienceSchema.omit({ stepOutcome: true }).optional(),
+    })
+    .optional(),
   /** The stage ends at the first of these; a stage with none lasts until the customer's renewal outcome. */
   exit: z
     .strictObject({
+      /** A product event (e.g. expansion.signed with plan=enterprise). */
+      event: z.strictObject({ type: z.string().min(1), match: z.record(z.string(), z.string()).default({}) }).optional(),
       /** All of these milestones reached. */
       milestones: z.array(id).optional(),
       /** A time limit after entering the stage. */
@@ -113,6 +174,23 @@ export const stageSchema = z.strictObject({
       atRiskIfIncomplete: z.boolean().default(false),
     })
     .optional(),
+});
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (e.g. "09:00")');
+
+/** When and how often a journey emails a contact; times are in the contact's time zone. */
+export const deliverySchema = z.strictObject({
+  /** Emails due outside it wait for it to open (a touchpoint due at 03:00 goes out at 09:00). */
+  window: z
+    .strictObject({
+      days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+      from: clockTime,
+      to: clockTime,
+    })
+    .refine((w) => w.from < w.to, { message: 'must end after it starts', path: ['to'] })
+    .optional(),
+  /** At most `max` journey emails per contact in any `perDays` days; each touchpoint says whether to delay or drop. */
+  emailCap: z.strictObject({ max: z.number().int().min(1), perDays: z.number().int().min(1) }).optional(),
 });
 
 export const journeyMapSchema = z
@@ -136,6 +214,7 @@ export const journeyMapSchema = z
         }),
       )
       .default([]),
+    delivery: deliverySchema.default({}),
     renewal: z.strictObject({
       /** The stage a renewed customer starts the next term in. */
       nextTermStage: id,
@@ -157,6 +236,23 @@ export const journeyMapSchema = z
       });
     }
     map.stages.forEach((stage, stageIndex) => {
+      if (stage.entry && (stageIndex === last || stage.id === map.renewal.nextTermStage)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', stageIndex, 'entry'],
+          message: `every customer must be able to enter stage "${stage.id}" (${stageIndex === last ? 'the last stage' : 'where a renewed term starts'}): remove its entry conditions`,
+        });
+      }
+      stage.entry?.milestones?.forEach((milestoneId, i) => {
+        const earlier = map.stages.slice(0, stageIndex).flatMap((s) => s.milestones.map((m) => m.id));
+        if (!earlier.includes(milestoneId)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', stageIndex, 'entry', 'milestones', i],
+            message: `unknown milestone "${milestoneId}" (milestones of earlier stages: ${earlier.join(', ') || 'none'})`,
+          });
+        }
+      });
       if (stageIndex < last && !stage.exit) {
         ctx.addIssue({
           code: 'custom',
@@ -218,6 +314,8 @@ export type Timing = z.infer<typeof timingSchema>;
 export type Audience = z.infer<typeof audienceSchema>;
 export type Touchpoint = z.infer<typeof touchpointSchema>;
 export type ScheduledTouchpoint = z.infer<typeof scheduledTouchpointSchema>;
+export type EscalationLevel = z.infer<typeof escalationLevelSchema>;
 export type Milestone = z.infer<typeof milestoneSchema>;
 export type Stage = z.infer<typeof stageSchema>;
 export type JourneyMap = z.infer<typeof journeyMapSchema>;
+export type Delivery = z.infer<typeof deliverySchema>;

@@ -3,13 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { DateTime } from 'luxon';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
 import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
+import { loadTrainers, type Trainer } from '../delivery/availability';
 import { FileDeliveryLedger } from '../delivery/ledger';
+import { FileSuppressionList } from '../delivery/suppressions';
 import type { EmailTemplates } from '../delivery/templates';
+import { FileTrainerCalendar } from '../delivery/trainer-calendar';
+import { PROJECT_ROOT } from '../config';
 import type { Customer } from '../journeys/customer';
+import { TRAINERS_FILE } from '../maps/catalog';
 import type { JourneyMap } from '../maps/schema';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -41,6 +47,10 @@ export async function rehearse(options: {
   customer: Customer;
   events: ScriptedEvent[];
   days: number;
+  /** Who gives training sessions; the project's maps/trainers.yaml unless given. */
+  trainers?: Trainer[];
+  /** Progress as it happens (the CLI's --verbose). */
+  trace?: (line: string) => void;
 }): Promise<{ timeline: TimelineEntry[]; final: JourneyState }> {
   const { env, map } = options;
   const ledgerDir = mkdtempSync(path.join(os.tmpdir(), 'rehearsal-'));
@@ -54,9 +64,21 @@ export async function rehearse(options: {
       ledger: new FileDeliveryLedger(ledgerDir),
       templates: options.templates,
       mailFrom: 'Rehearsal <rehearsal@journeys.local>',
+      trainers: options.trainers ?? loadTrainers(path.join(PROJECT_ROOT, 'maps', TRAINERS_FILE)),
+      // Inside the rehearsal's temporary folder, so the sessions it books are gone with it.
+      trainerCalendar: new FileTrainerCalendar(path.join(ledgerDir, 'trainer-calendar')),
+      suppressions: new FileSuppressionList(path.join(ledgerDir, 'suppressions')),
+      unsubscribeSecret: 'rehearsal-unsubscribe-secret',
+      publicUrl: 'http://rehearsal.journeys.local',
+      webhookSecret: 'rehearsal-webhook-secret',
     }),
   });
-  const purchasedAt = await env.currentTimeMs();
+  // Every rehearsal buys on a Monday at 10:00 in the customer's time zone, so delivery windows and
+  // business hours fall the same way on every run.
+  const now = await env.currentTimeMs();
+  const monday = DateTime.fromMillis(now, { zone: options.customer.timeZone }).startOf('week').set({ hour: 10 });
+  const purchasedAt = (monday.toMillis() >= now ? monday : monday.plus({ weeks: 1 })).toMillis();
+  await env.sleep(purchasedAt - now);
   const termMs = Date.parse(options.customer.renewalDate) - Date.parse(options.customer.purchaseDate);
   const customer: Customer = {
     ...options.customer,
@@ -83,12 +105,18 @@ export async function rehearse(options: {
           const now = await env.currentTimeMs();
           const target = Math.min(now + 7 * DAY_MS, purchasedAt + day * DAY_MS);
           if (target <= now) return;
-          await env.sleep(target - now);
+          const from = ((now - purchasedAt) / DAY_MS).toFixed(1);
+          options.trace?.(`day ${from}: skipping to day ${((target - purchasedAt) / DAY_MS).toFixed(1)}`);
+          await withStallGuard(env.sleep(target - now), async () => {
+            const { raw } = await handle.describe();
+            return `the time-skipping server stopped skipping its clock at day ${from} (workflow ${raw.workflowExecutionInfo?.status ?? '?'}, ${raw.pendingActivities?.length ?? 0} activities pending)`;
+          });
           await snapshot();
         }
       };
       for (const [i, { day, ...event }] of [...options.events].sort((a, b) => a.day - b.day).entries()) {
         await untilDay(day);
+        await env.sleep(SIGNAL_OFFSET_MS);
         await snapshot();
         await handle.signal(productEventSignal, {
           ...event,
@@ -103,6 +131,29 @@ export async function rehearse(options: {
     });
   } finally {
     rmSync(ledgerDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Events are sent a moment after the day they are scripted for. Sent at the very instant a journey timer
+ * fires (a touchpoint due that day), the journey cancels a timer the time-skipping server has just fired,
+ * the server refuses that and never hands the journey another task (temporalio/sdk-java#3088): the
+ * rehearsal would hang. By a moment later, what fell due that day has run (time stands still until it has).
+ */
+export const SIGNAL_OFFSET_MS = 1_337;
+
+/** A skip of the test server's clock returns in well under a second; one that hangs is reported, not waited on forever. */
+const STALL_MS = 30_000;
+
+async function withStallGuard<T>(work: Promise<T>, diagnose: () => Promise<string>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => void diagnose().then((why) => reject(new Error(why)), reject), STALL_MS);
+  });
+  try {
+    return await Promise.race([work, stalled]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
-import { ConfigError, loadConfig, runMain } from '../config';
+import { ConfigError, loadConfig, requireSecret, runMain } from '../config';
+import { loadTrainers } from '../delivery/availability';
 import { FileDeliveryLedger } from '../delivery/ledger';
+import { FileSuppressionList } from '../delivery/suppressions';
+import { FileTrainerCalendar } from '../delivery/trainer-calendar';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
-import { MapCatalog } from '../maps/catalog';
+import { MapCatalog, TRAINERS_FILE } from '../maps/catalog';
 import { registerJourneySearchAttributes } from '../temporal/search-attributes';
 import { createJourneyWorker } from './create-worker';
 
@@ -26,6 +29,8 @@ runMain(async () => {
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
   MapCatalog.load(config.MAPS_DIR, templates);
+  // So is the trainers file: a mistake in it stops the worker with the file and path, not a booking later.
+  const trainers = loadTrainers(path.join(config.MAPS_DIR, TRAINERS_FILE));
   // Every SMTP wait ends well inside the activity's one-minute start-to-close timeout, so an attempt
   // never outlives its retry (which would pass the ledger check and send a second time).
   const mailer = nodemailer.createTransport({
@@ -34,6 +39,8 @@ runMain(async () => {
     greetingTimeout: 15_000,
     socketTimeout: 40_000,
   });
+  const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
+  const webhookSecret = requireSecret(config, 'WEBHOOK_SECRET');
   const ledger = new FileDeliveryLedger(path.join(config.DATA_DIR, 'deliveries'));
   // A ledger that cannot be written would resend every email on every retry: stop now instead.
   await ledger.checkWritable().catch((err: Error) => {
@@ -51,12 +58,20 @@ runMain(async () => {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    usePrebuiltBundle: true,
+    // Compiled (npm start, the image): the bundle `npm run build` made with it. From the TypeScript sources
+    // (tsx, tests): bundled now, so the worker never runs workflow code older than its own.
+    usePrebuiltBundle: __filename.endsWith('.js'),
     deps: {
       mailer,
       ledger,
       templates,
       mailFrom: config.MAIL_FROM,
+      trainers,
+      trainerCalendar: new FileTrainerCalendar(path.join(config.DATA_DIR, 'trainer-calendar')),
+      suppressions: new FileSuppressionList(path.join(config.DATA_DIR, 'suppressions')),
+      unsubscribeSecret,
+      publicUrl: config.publicUrl,
+      webhookSecret,
     },
   });
   log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.temporalAddress}`);

@@ -3,13 +3,15 @@ import { PROJECT_ROOT } from '../../src/config';
 import { EmailTemplates } from '../../src/delivery/templates';
 import type { Customer } from '../../src/journeys/customer';
 import type { ProductEvent } from '../../src/journeys/events';
-import { loadMapFile, MapCatalog } from '../../src/maps/catalog';
+import { loadMapFile, MapCatalog, TRAINERS_FILE } from '../../src/maps/catalog';
+import { loadTrainers } from '../../src/delivery/availability';
 
 export const MAPS_DIR = path.join(PROJECT_ROOT, 'maps');
 export const TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates', 'emails');
 export const templates = EmailTemplates.load(TEMPLATES_DIR);
 export const defaultMap = loadMapFile(path.join(MAPS_DIR, 'default.yaml'), templates);
 export const catalog = MapCatalog.load(MAPS_DIR, templates);
+export const trainers = loadTrainers(path.join(MAPS_DIR, TRAINERS_FILE));
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 

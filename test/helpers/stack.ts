@@ -7,6 +7,8 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createApp } from '../../src/api/app';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import { FileTrainerCalendar } from '../../src/delivery/trainer-calendar';
+import { FileSuppressionList } from '../../src/delivery/suppressions';
 import { JourneyService } from '../../src/journeys/service';
 import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
@@ -15,9 +17,10 @@ import { ensureTemporalCli } from '../../src/temporal/binaries';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createJourneyWorker } from '../../src/worker/create-worker';
 import { freePort } from './eventually';
-import { catalog, templates } from './fixtures';
+import { catalog, templates, trainers } from './fixtures';
 
 const TASK_QUEUE = 'customer-journeys';
+export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret';
 
 /**
  * The real engine on loopback: the Temporal dev server on a SQLite file, a real SMTP mail catcher,
@@ -36,6 +39,9 @@ export class LocalStack {
   private temporalPort = 0;
   private apiPort = 0;
 
+  /** `allowDemoClock`: purchases may carry a compressed demo clock (off by default, as on a real engine). */
+  constructor(private readonly options: { allowDemoClock?: boolean } = {}) {}
+
   async startTemporal(): Promise<void> {
     this.temporalPort ||= await freePort();
     this.devServer = await startTemporalDevServer({
@@ -51,6 +57,8 @@ export class LocalStack {
   }
 
   async startWorker(): Promise<void> {
+    // The API's port is chosen now, so the unsubscribe links in the worker's emails point at it.
+    this.apiPort ||= await freePort();
     this.workerConnection = await NativeConnection.connect({ address: this.devServer!.address });
     this.worker = await createJourneyWorker({
       connection: this.workerConnection,
@@ -61,6 +69,12 @@ export class LocalStack {
         ledger: new FileDeliveryLedger(path.join(this.dataDir, 'deliveries')),
         templates,
         mailFrom: 'Customer Success <success@journeys.test>',
+        trainers,
+        trainerCalendar: new FileTrainerCalendar(path.join(this.dataDir, 'trainer-calendar')),
+        suppressions: new FileSuppressionList(path.join(this.dataDir, 'suppressions')),
+        unsubscribeSecret: UNSUBSCRIBE_SECRET,
+        publicUrl: `http://127.0.0.1:${this.apiPort}`,
+        webhookSecret: 'test-webhook-secret',
       },
     });
     this.workerRun = this.worker.run();
@@ -72,10 +86,12 @@ export class LocalStack {
     const maps = new MapRegistry(client, TASK_QUEUE);
     await maps.publishFirstVersions(catalog.all());
     const app = createApp({
-      journeys: new JourneyService(client, maps, catalog.team, TASK_QUEUE),
+      journeys: new JourneyService(client, maps, catalog.team, TASK_QUEUE, this.options.allowDemoClock ?? false),
       maps,
       templates,
       mailbox: this.catcher!.mailbox,
+      suppressions: new FileSuppressionList(path.join(this.dataDir, 'suppressions')),
+      unsubscribeSecret: UNSUBSCRIBE_SECRET,
       log: createLogger('api-test', 'silent'),
     });
     this.apiPort ||= await freePort();

@@ -7,10 +7,15 @@ import { Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import { FileTrainerCalendar } from '../../src/delivery/trainer-calendar';
+import { FileSuppressionList } from '../../src/delivery/suppressions';
+import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
 import { journeyStateQuery } from '../../workflows/messages';
-import { customerFixture, DAY_MS, defaultMap, templates } from './fixtures';
+import { customerFixture, DAY_MS, defaultMap, templates, trainers } from './fixtures';
+
+import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
 
 export { createTimeSkippingEnv } from '../../src/rehearsal/environment';
 
@@ -35,7 +40,7 @@ export async function runJourney<A extends Activities>(
   env: TestWorkflowEnvironment,
   wrap: (activities: Activities) => A,
   story: (ctx: JourneyStory<A>) => Promise<void>,
-  options: { map?: JourneyMap; clock?: { dayMs: number } } = {},
+  options: { map?: JourneyMap; clock?: { dayMs: number }; customer?: Partial<Customer> } = {},
 ): Promise<void> {
   const taskQueue = `journeys-${++sequence}`;
   const activities = wrap(
@@ -44,6 +49,12 @@ export async function runJourney<A extends Activities>(
       ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
       templates,
       mailFrom: 'Success <success@journeys.test>',
+      trainers,
+      trainerCalendar: new FileTrainerCalendar(mkdtempSync(path.join(os.tmpdir(), 'trainer-calendar-'))),
+      suppressions: new FileSuppressionList(mkdtempSync(path.join(os.tmpdir(), 'suppressions-'))),
+      unsubscribeSecret: 'test-unsubscribe-secret',
+      publicUrl: 'http://journeys.test',
+      webhookSecret: 'test-webhook-secret',
     }),
   );
   const worker = await Worker.create({
@@ -53,7 +64,7 @@ export async function runJourney<A extends Activities>(
     activities,
   });
   const purchasedAt = await env.currentTimeMs();
-  const customer = customerFixture(purchasedAt, { customerId: `customer-${sequence}` });
+  const customer = customerFixture(purchasedAt, { customerId: `customer-${sequence}`, ...options.customer });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(journeyWorkflow, {
       taskQueue,
@@ -61,10 +72,12 @@ export async function runJourney<A extends Activities>(
       args: [{ customer, map: options.map ?? defaultMap, clock: options.clock }],
     });
     const state = () => handle.query(journeyStateQuery);
+    // A moment past the day, so a signal or update the test sends next never meets a timer firing at that
+    // very instant (see SIGNAL_OFFSET_MS).
     const untilDay = async (days: number) => {
       const now = await env.currentTimeMs();
       const target = purchasedAt + days * DAY_MS;
-      if (target > now) await env.sleep(target - now);
+      if (target > now) await env.sleep(target - now + SIGNAL_OFFSET_MS);
       await state();
     };
     try {

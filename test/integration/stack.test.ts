@@ -15,7 +15,8 @@ const stack = new LocalStack();
 
 beforeAll(async () => {
   await stack.startTemporal();
-  await stack.startMail();
+  // The relay refuses one mailbox for good (550), as a real one refuses an address that does not exist.
+  await stack.startMail({ rejectRecipients: (address) => address.startsWith('nobody@') });
   await stack.startWorker();
   await stack.startApi();
 }, 120_000);
@@ -86,6 +87,29 @@ test('a purchase starts the journey and the welcome email reaches the contact', 
   const kickoff = journey.body.touchpoints.find((t: { touchpointId: string }) => t.touchpointId === 'kickoff-call');
   expect(kickoff).toMatchObject({ status: 'pending', owner: { name: 'Sam Rivera' } });
   expect(Date.parse(kickoff.dueAt) - Date.parse(journey.body.stageEnteredAt)).toBe(2 * DAY_MS);
+});
+
+test('an address the relay refuses for good fails the welcome, gives the owner a task, and the journey goes on', async () => {
+  const body = purchase('bounce', { contact: { name: 'No Body', email: 'nobody@bounce.example' } });
+  expect((await stack.post('/v1/purchases', body)).status).toBe(201);
+  const journey = await eventually(async () => {
+    const state = (await stack.get('/v1/customers/bounce/journey')).body;
+    expect(state.tasks).toHaveLength(1);
+    return state;
+  });
+  const welcome = journey.touchpoints.find((t: { touchpointId: string }) => t.touchpointId === 'welcome-email');
+  expect(welcome).toMatchObject({ status: 'failed', result: expect.stringContaining('550') });
+  expect(journey.tasks[0]).toMatchObject({
+    title: expect.stringMatching(/^Do it by hand: Welcome email for bounce Ltd \(email refused: .*550/),
+    owner: { email: 'sam.rivera@success.example' },
+  });
+  expect(journey.status).toBe('RUNNING');
+  expect(journey.touchpoints.find((t: { touchpointId: string }) => t.touchpointId === 'kickoff-call')).toMatchObject({ status: 'pending' });
+  // The owner hears of it by email; nothing reached the refused address.
+  await eventually(async () => expect(await mailTo('sam.rivera@success.example')).toEqual(
+    expect.arrayContaining([expect.objectContaining({ subject: expect.stringContaining('Do it by hand: Welcome email') })]),
+  ));
+  expect(await mailTo('nobody@bounce.example')).toEqual([]);
 });
 
 test('the same purchase again answers with the existing journey, never a second one', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig, PROJECT_ROOT } from '../../src/config';
+import { loadConfig, PROJECT_ROOT, requireSecret } from '../../src/config';
 
 /** No Docker engine runs here: the compose file is checked by parsing it and loading its configuration. */
 const compose = parse(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
@@ -13,9 +13,33 @@ test('the compose stack has Temporal on PostgreSQL, its UI, a mail relay, the wo
   expect(compose.services.api.command).toEqual(['node', 'dist/src/api/main.js']);
 });
 
+/** Compose's variable interpolation: `${VAR:-default}` and `${VAR:?message}` (which fails when VAR is unset). */
+function interpolate(environment: Record<string, string>, variables: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      String(value).replace(/\$\{(\w+)(?::-([^}]*)|:\?([^}]*))?\}/g, (_, variable: string, fallback?: string, required?: string) => {
+        const given = variables[variable] ?? fallback;
+        if (given === undefined) throw new Error(`${name}: ${required ?? `${variable} is not set`}`);
+        return given;
+      }),
+    ]),
+  );
+}
+
+const operatorVariables = { UNSUBSCRIBE_SECRET: 'a'.repeat(64), WEBHOOK_SECRET: 'b'.repeat(64) };
+
 test.each(['worker', 'api'])('the %s service configuration is valid engine configuration', (service) => {
-  const config = loadConfig(compose.services[service].environment);
+  const config = loadConfig(interpolate(compose.services[service].environment, operatorVariables));
   expect(config.temporalAddress).toBe('temporal:7233');
   expect(config.smtpUrl).toBe('smtp://mail:1025');
+  expect(config.publicUrl).toBe('http://localhost:3000');
+  expect(requireSecret(config, 'UNSUBSCRIBE_SECRET')).toBe('a'.repeat(64));
+  expect(requireSecret(config, 'WEBHOOK_SECRET')).toBe('b'.repeat(64));
   if (service === 'api') expect(config.API_HOST).toBe('0.0.0.0');
+});
+
+test('the compose stack refuses to start without the secrets, and the API shares the workers\' data', () => {
+  expect(() => interpolate(compose.services.worker.environment, {})).toThrow(/set UNSUBSCRIBE_SECRET/);
+  expect(compose.services.api.volumes).toEqual(compose.services.worker.volumes);
 });

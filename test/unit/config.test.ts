@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, requireSecret } from '../../src/config';
 
 test('defaults describe the local stack', () => {
   const config = loadConfig({});
@@ -24,4 +24,14 @@ test('named servers replace the local ones', () => {
   expect(config.temporalAddress).toBe('temporal.internal:7233');
   expect(config.smtpUrl).toBe('smtps://relay.internal:465');
   expect(config.API_PORT).toBe(3000); // empty means unset
+});
+
+test('the secrets are checked where they are needed, and PUBLIC_URL must be a web address', () => {
+  const load = () => loadConfig({ UNSUBSCRIBE_SECRET: 'short', PUBLIC_URL: 'journeys.example' });
+  expect(load).toThrow(/UNSUBSCRIBE_SECRET: must be at least 16 characters/);
+  expect(load).toThrow(/PUBLIC_URL: must be an http\(s\) URL/);
+  const config = loadConfig({ PUBLIC_URL: 'https://journeys.example/' });
+  expect(config.publicUrl).toBe('https://journeys.example');
+  expect(() => requireSecret(config, 'WEBHOOK_SECRET')).toThrow(/WEBHOOK_SECRET: is required/);
+  expect(loadConfig({ API_PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
 });

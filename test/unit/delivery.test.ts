@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import { DELIVERY_UNCONFIRMED, FileDeliveryLedger } from '../../src/delivery/ledger';
 import { catalog, customerFixture, templates } from '../helpers/fixtures';
 
 test('the ledger delivers once per key and returns the first result to a retry', async () => {
@@ -27,4 +27,23 @@ test('templates render the customer and owner, and refuse variables that do not 
   expect(email.html).toContain('<strong>pro</strong>');
   expect(() => templates.render('welcome', { customer, contact: customer.contact })).toThrow(/email template "welcome": "name" not defined/);
   expect(() => templates.render('nope', {})).toThrow(/no email template "nope"/);
+});
+
+test('a delivery whose worker died after it began is not repeated: it fails for good as unconfirmed', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+  // A worker that dies mid-send never finishes its delivery: what it leaves behind is the intent alone.
+  let handedOver!: () => void;
+  const sending = new Promise<void>((resolve) => (handedOver = resolve));
+  void new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', () => {
+    handedOver();
+    return new Promise(() => undefined);
+  });
+  await sending;
+  const deliver = jest.fn(() => Promise.resolve('sent again'));
+  await expect(new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', deliver)).rejects.toMatchObject({
+    type: DELIVERY_UNCONFIRMED,
+    nonRetryable: true,
+  });
+  expect(deliver).not.toHaveBeenCalled();
+  expect(readdirSync(dir)).toHaveLength(1);
 });

@@ -20,6 +20,8 @@ const recorded = (real: Activities) => ({
   sendTouchpointEmail: jest.fn(real.sendTouchpointEmail),
   bookMeeting: jest.fn(real.bookMeeting),
   createOwnerTask: jest.fn(real.createOwnerTask),
+  callWebhook: jest.fn(real.callWebhook),
+  changeMeeting: jest.fn(real.changeMeeting),
 });
 
 const journey = (story: (ctx: JourneyStory<ReturnType<typeof recorded>>) => Promise<void>) =>
@@ -70,8 +72,11 @@ test('a customer who neither logs in nor uses reports gets the help email and ta
     expect(help).toMatchObject({ status: 'done', trigger: 'milestone "First login" missed' });
     expect(dayOf(help.doneAt, purchasedAt)).toBe(7);
     expect(dayOf(touchpoint(s, 'login-help-task')[0]!.doneAt, purchasedAt)).toBe(7);
-    expect(s.tasks).toHaveLength(1);
-    expect(s.tasks[0]).toMatchObject({ owner: { email: 'sam.rivera@success.example' } });
+    expect(s.tasks).toHaveLength(2);
+    expect(s.tasks[0]).toMatchObject({ owner: { email: 'sam.rivera@success.example' }, status: 'open' });
+    // Nobody completed the login task: two days past its due date (day 10) the success manager's manager hears of it.
+    expect(s.tasks[1]).toMatchObject({ owner: { email: 'jordan.lee@success.example' }, title: expect.stringContaining('overdue (owner Sam Rivera)') });
+    expect(dayOf(touchpoint(s, 'notify-manager')[0]!.doneAt, purchasedAt)).toBe(12);
 
     const training = touchpoint(s, 'reports-training')[0]!;
     expect(dayOf(training.doneAt, purchasedAt)).toBe(21);

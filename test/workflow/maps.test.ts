@@ -25,8 +25,9 @@ async function rehearse(mapFile: string, events: object[], days: number): Promis
     execFile(
       tsx,
       [path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), 'maps', 'rehearse', mapFile, '--events', eventsFile, '--days', String(days)],
-      { cwd: PROJECT_ROOT, timeout: 90_000 },
-      (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(out)),
+      // The trace on stderr says how far a failed rehearsal got.
+      { cwd: PROJECT_ROOT, timeout: 90_000, env: { ...process.env, JOURNEYS_TRACE: '1' } },
+      (err, out, stderr) => (err ? reject(new Error(`${err.message}\n${out}\n${stderr}`)) : resolve(out)),
     ),
   );
   const lines = stdout

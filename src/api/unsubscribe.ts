@@ -1,0 +1,101 @@
+import express, { type Request, type Response } from 'express';
+import Handlebars from 'handlebars';
+import { readUnsubscribeToken, type SuppressionList, type UnsubscribeSubject } from '../delivery/suppressions';
+import { createLogger } from '../logger';
+import { invalidField } from './errors';
+
+export interface UnsubscribeOptions {
+  /** The secret the workers sign unsubscribe links with. */
+  secret: string;
+  suppressions: SuppressionList;
+  /**
+   * Tells the rest of the engine (the customer's journey) after the suppression is recorded; called on
+   * every unsubscribe, repeats included, so one that failed is tried again when the contact clicks again.
+   */
+  onUnsubscribed: (subject: UnsubscribeSubject) => Promise<void>;
+  log?: { error: (obj: object, msg: string) => void };
+}
+
+const BAD_TOKEN = 'is not an unsubscribe link this engine made (it is incomplete or was altered)';
+const escape = Handlebars.escapeExpression;
+
+/**
+ * The unsubscribe link of every journey email. GET only asks, because mail scanners and link
+ * previews open links nobody clicked; POST unsubscribes, from the page's button or from a mail
+ * client's one-click unsubscribe (RFC 8058: a POST with the body List-Unsubscribe=One-Click).
+ * The suppression is recorded first and stands whatever happens after; repeats change nothing.
+ */
+export function unsubscribeRouter({
+  secret,
+  suppressions,
+  onUnsubscribed,
+  log = createLogger('api'),
+}: UnsubscribeOptions): express.Router {
+  const router = express.Router();
+
+  router.get('/unsubscribe/:token', async (req: Request<{ token: string }>, res) => {
+    const subject = readUnsubscribeToken(secret, req.params.token);
+    if (!subject) return badLinkPage(res);
+    const email = escape(subject.email);
+    const already = await suppressions.find(subject.email);
+    if (already) {
+      return page(res, 200, 'Unsubscribed', `<h1>${email} is unsubscribed</h1><p>Since ${escape(already.at.slice(0, 10))}, no customer success emails go to this address.</p>`);
+    }
+    page(
+      res,
+      200,
+      'Unsubscribe',
+      `<h1>Unsubscribe ${email} from customer success emails?</h1>
+<form method="post"><button type="submit" name="confirm" value="yes">Unsubscribe</button></form>`,
+    );
+  });
+
+  router.post(
+    '/unsubscribe/:token',
+    express.urlencoded({ extended: false, limit: '1kb' }),
+    async (req: Request<{ token: string }, unknown, Record<string, unknown> | undefined>, res) => {
+      const oneClick = req.body?.['List-Unsubscribe'] === 'One-Click';
+      const subject = readUnsubscribeToken(secret, req.params.token);
+      if (!subject) {
+        // A one-click unsubscribe comes from a mail provider's machine, which reads JSON better than a page.
+        if (oneClick) throw invalidField('token', BAD_TOKEN);
+        return badLinkPage(res);
+      }
+      await suppressions.add({ ...subject, at: new Date().toISOString(), source: oneClick ? 'one-click' : 'link' });
+      try {
+        await onUnsubscribed(subject);
+      } catch (err) {
+        log.error({ err, customerId: subject.customerId }, 'unsubscribe recorded, but telling the journey failed');
+      }
+      page(res, 200, 'Unsubscribed', `<h1>${escape(subject.email)} is unsubscribed</h1><p>You will get no more customer success emails at this address.</p>`);
+    },
+  );
+
+  /** For operations: every suppressed address, oldest first. */
+  router.get('/v1/suppressions', async (_req, res) => {
+    res.json({ suppressions: await suppressions.list() });
+  });
+
+  return router;
+}
+
+function badLinkPage(res: Response): void {
+  page(res, 400, 'Invalid link', `<h1>This link ${BAD_TOKEN}</h1><p>Open the unsubscribe link from the email again, exactly as it is.</p>`);
+}
+
+/** A page that is never cached and never sends its address (the token) on as a Referer. */
+function page(res: Response, status: number, title: string, body: string): void {
+  res
+    .status(status)
+    .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+    .type('html')
+    .send(
+      `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><meta name="viewport" content="width=device-width">
+<title>${title}</title></head>
+<body style="font-family:sans-serif;max-width:36em;margin:3em auto">
+${body}
+</body></html>
+`,
+    );
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Records kept as one JSON file each in a folder, which several processes (the API, the workers,
+ * the mail catcher) may read while another writes. A record appears whole, by rename of a temporary
+ * file, so a reader never sees half of one; a temporary file ends in `.tmp`, never `.json`, so a
+ * listing passes over it too.
+ */
+
+/** Writes the record to `file` (making its folder if need be) so that it appears whole. */
+export async function writeRecord(file: string, record: unknown, options: { indent?: number } = {}): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  // Unique per process and write: two writers of one record must not share (and half-write) a temporary file.
+  const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temporary, JSON.stringify(record, null, options.indent));
+  await rename(temporary, file);
+}
+
+/** The record in `file`; undefined if there is none. */
+export async function readRecord<T>(file: string): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return JSON.parse(text) as T;
+}
+
+/** Every record (`*.json`) in the folder, in no particular order; none if the folder does not exist. */
+export async function readRecords<T>(dir: string): Promise<T[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  // A record removed between the listing and its reading is left out, as if listed a moment later.
+  const records = await Promise.all(names.map((name) => readRecord<T>(path.join(dir, name))));
+  return records.filter((record): record is Awaited<T> => record !== undefined);
+}
+
+/** Creates the folder and proves a record can be written there. */
+export async function checkWritable(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const probe = path.join(dir, `.probe-${process.pid}`);
+  await writeFile(probe, 'ok');
+  await rm(probe);
+}

@@ -1,0 +1,173 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { readRecord, readRecords, writeRecord } from './record-files';
+
+/** One training session holding a trainer's time. */
+export interface TrainerBooking {
+  bookingId: string;
+  trainerEmail: string;
+  /** ISO instants (UTC). */
+  start: string;
+  end: string;
+}
+
+/** Who holds which trainer's time, shared by every worker that books training sessions. */
+export interface TrainerCalendar {
+  /**
+   * Holds start..end of the trainer for the booking: true if it now does (also when it already did),
+   * false if another booking holds time overlapping it. A booking holds one slot: reserving another
+   * moves it there and frees the old one.
+   */
+  reserve(bookingId: string, trainerEmail: string, start: Date, end: Date): Promise<boolean>;
+  /** Frees the booking's slot; nothing happens for a booking that holds none. */
+  release(bookingId: string): Promise<void>;
+  isTaken(trainerEmail: string, start: Date, end: Date, exceptBookingId?: string): Promise<boolean>;
+  bookingsOf(trainerEmail: string): Promise<TrainerBooking[]>;
+}
+
+/** Whether any of the bookings (but `exceptBookingId`) overlaps start..end. */
+export function clashes(bookings: TrainerBooking[], start: Date, end: Date, exceptBookingId?: string): boolean {
+  return bookings.some(
+    (b) => b.bookingId !== exceptBookingId && Date.parse(b.start) < end.getTime() && Date.parse(b.end) > start.getTime(),
+  );
+}
+
+/** A booking's file: its slot, and every claim it may hold (more than its slot's while a change is under way). */
+interface BookingRecord {
+  bookingId: string;
+  slot?: Omit<TrainerBooking, 'bookingId'>;
+  claims: string[];
+}
+
+const CLAIM_MS = 30 * 60_000;
+
+/**
+ * The trainer calendar in a folder (a shared volume for several workers): one JSON file per booking,
+ * written atomically (temporary file + rename, see record-files), and one claim file per
+ * trainer and half hour the booking covers.
+ *
+ * Why claim files: creating a file with the `wx` flag is atomic on every local file system: of two
+ * workers claiming the same half hour, exactly one succeeds, with no lock to hold. A lock per trainer
+ * (mkdir around check-and-write) would need breaking when a worker dies holding it, and breaking a
+ * lock safely is the hard part; a claim left behind by a crash instead belongs to a booking whose
+ * file lists it, and the booking's next reserve or release (Temporal retries the activity) clears it.
+ * Claims are taken in time order, so of two overlapping reservations at least one succeeds.
+ * Half hours, because training sessions start on them; an odd slot (a reschedule to 10:15) claims
+ * the half hours it touches, which may refuse a neighbour that only touches the same half hour.
+ */
+export class FileTrainerCalendar implements TrainerCalendar {
+  constructor(private readonly dir: string) {}
+
+  async reserve(bookingId: string, trainerEmail: string, start: Date, end: Date): Promise<boolean> {
+    if (!(end > start)) throw new Error(`reserve ${bookingId}: the end (${end.toISOString()}) must be after the start`);
+    const slot = { trainerEmail: trainerEmail.toLowerCase(), start: start.toISOString(), end: end.toISOString() };
+    const wanted = claimsOf(slot);
+    const before = await this.read(bookingId);
+    if (before?.slot && sameSlot(before.slot, slot) && sameSet(before.claims, wanted)) return true;
+    // The file lists the claims before they are made, so none is ever held without a record of it.
+    const claims = [...new Set([...(before?.claims ?? []), ...wanted])];
+    await this.write({ bookingId, slot: before?.slot, claims });
+    let won = true;
+    for (const claim of wanted) {
+      if (!(await this.claim(claim, bookingId))) {
+        won = false;
+        break;
+      }
+    }
+    await this.settle({ bookingId, slot: won ? slot : before?.slot, claims });
+    return won;
+  }
+
+  async release(bookingId: string): Promise<void> {
+    const record = await this.read(bookingId);
+    if (record) await this.settle({ bookingId, claims: record.claims });
+  }
+
+  async isTaken(trainerEmail: string, start: Date, end: Date, exceptBookingId?: string): Promise<boolean> {
+    return clashes(await this.bookingsOf(trainerEmail), start, end, exceptBookingId);
+  }
+
+  async bookingsOf(trainerEmail: string): Promise<TrainerBooking[]> {
+    const records = await readRecords<BookingRecord>(this.bookingsDir);
+    const email = trainerEmail.toLowerCase();
+    return records
+      .flatMap((r) => (r.slot?.trainerEmail === email ? [{ bookingId: r.bookingId, ...r.slot }] : []))
+      .sort((a, b) => a.start.localeCompare(b.start));
+  }
+
+  /** Writes the outcome (the slot the booking now holds, if any), then lets go of every other claim. */
+  private async settle(record: BookingRecord): Promise<void> {
+    await this.write(record);
+    const keep = record.slot ? claimsOf(record.slot) : [];
+    for (const claim of record.claims) if (!keep.includes(claim)) await this.unclaim(claim, record.bookingId);
+    if (record.slot) await this.write({ ...record, claims: keep });
+    else await rm(this.recordFile(record.bookingId), { force: true });
+  }
+
+  /** True if the booking holds the claim now, whether it just made it or already had it. */
+  private async claim(claim: string, bookingId: string): Promise<boolean> {
+    const file = path.join(this.claimsDir, claim);
+    await mkdir(path.dirname(file), { recursive: true });
+    try {
+      await writeFile(file, bookingId, { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return (await readText(file)) === bookingId;
+    }
+  }
+
+  private async unclaim(claim: string, bookingId: string): Promise<void> {
+    const file = path.join(this.claimsDir, claim);
+    // Only the booking's own claim: the half hour may have been claimed by another booking since.
+    if ((await readText(file)) === bookingId) await rm(file, { force: true });
+  }
+
+  private get bookingsDir() {
+    return path.join(this.dir, 'bookings');
+  }
+
+  private get claimsDir() {
+    return path.join(this.dir, 'claims');
+  }
+
+  private recordFile(bookingId: string) {
+    return path.join(this.bookingsDir, `${encodeURIComponent(bookingId)}.json`);
+  }
+
+  private read(bookingId: string) {
+    return readRecord<BookingRecord>(this.recordFile(bookingId));
+  }
+
+  private write(record: BookingRecord): Promise<void> {
+    return writeRecord(this.recordFile(record.bookingId), record);
+  }
+}
+
+/** The claim files a slot needs: `<trainer>/<half hour, UTC>` for every half hour it touches. */
+function claimsOf(slot: { trainerEmail: string; start: string; end: string }): string[] {
+  const claims: string[] = [];
+  const end = Date.parse(slot.end);
+  for (let at = Math.floor(Date.parse(slot.start) / CLAIM_MS) * CLAIM_MS; at < end; at += CLAIM_MS) {
+    const stamp = new Date(at).toISOString().replace(/[-:]/g, '').slice(0, 13); // 20261124T0930
+    claims.push(`${encodeURIComponent(slot.trainerEmail)}/${stamp}Z`);
+  }
+  return claims;
+}
+
+function sameSlot(a: NonNullable<BookingRecord['slot']>, b: NonNullable<BookingRecord['slot']>): boolean {
+  return a.trainerEmail === b.trainerEmail && a.start === b.start && a.end === b.end;
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && b.every((item) => a.includes(item));
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

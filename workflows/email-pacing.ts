@@ -1,0 +1,51 @@
+import { DateTime } from 'luxon';
+import type { Delivery } from '../src/maps/schema';
+
+/** Days of the week as maps name them, Monday first (luxon's weekday 1). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * When an email that falls due may actually go out: not before the contact has room under the frequency
+ * cap, and inside the delivery window in the contact's time zone. Pure and deterministic (luxon reads
+ * time zones from Intl, the same on replay), so the workflow can call it directly.
+ */
+export function emailSendTime(options: {
+  dueAt: number;
+  /** When this contact's earlier journey emails went out. */
+  sentAt: number[];
+  delivery: Delivery;
+  timeZone: string;
+  /** How long a journey day lasts: a demo clock compresses days, and then local hours mean nothing. */
+  dayMs: number;
+  realDayMs: number;
+}): number {
+  const { delivery } = options;
+  const capped = delivery.emailCap ? roomUnderCap(options.dueAt, options.sentAt, delivery.emailCap.max, delivery.emailCap.perDays * options.dayMs) : options.dueAt;
+  if (!delivery.window || options.dayMs !== options.realDayMs) return capped;
+  return windowOpening(capped, options.timeZone, delivery.window);
+}
+
+/** The first moment at or after `at` when fewer than `max` emails went out in the `periodMs` before it. */
+export function roomUnderCap(at: number, sentAt: number[], max: number, periodMs: number): number {
+  const recent = sentAt.filter((t) => t > at - periodMs).sort((a, b) => a - b);
+  if (recent.length < max) return at;
+  // The cap frees up when the oldest email that still counts leaves the period.
+  return recent[recent.length - max]! + periodMs;
+}
+
+/** `at` if it falls inside the window, else the window's next opening, in the contact's time zone. */
+export function windowOpening(at: number, timeZone: string, window: NonNullable<Delivery['window']>): number {
+  const [fromHour, fromMinute] = window.from.split(':').map(Number) as [number, number];
+  const [toHour, toMinute] = window.to.split(':').map(Number) as [number, number];
+  const local = DateTime.fromMillis(at, { zone: timeZone });
+  for (let day = 0; day < 8; day += 1) {
+    const date = local.plus({ days: day });
+    if (!window.days.includes(WEEKDAYS[date.weekday - 1]!)) continue;
+    const opens = date.set({ hour: fromHour, minute: fromMinute, second: 0, millisecond: 0 });
+    const closes = date.set({ hour: toHour, minute: toMinute, second: 0, millisecond: 0 });
+    if (day === 0 && local >= opens && local < closes) return at;
+    if (opens > local) return opens.toMillis();
+  }
+  return at; // unreachable with at least one day in the window
+}
