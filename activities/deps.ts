@@ -35,4 +35,14 @@ export interface TouchpointInput {
   owner: Person;
   ownerRole: string;
   touchpointName: string;
+  /** Where the journey stands, for templates ({{journey.stageName}}); absent from journeys scheduled before it existed. */
+  journey?: JourneyFacts;
+}
+
+/** The journey as templates see it. */
+export interface JourneyFacts {
+  stage: string;
+  stageName: string;
+  term: number;
+  mapName: string;
 }

@@ -40,7 +40,7 @@ export async function sendTouchpointEmail(deps: ActivityDeps, input: TouchpointE
     }
     const token = unsubscribeToken(deps.unsubscribeSecret, { customerId: customer.customerId, email: customer.contact.email });
     const link = unsubscribeUrl(deps.publicUrl, token);
-    const email = renderEmail(deps, input.template, customer, owner, { unsubscribeUrl: link });
+    const email = renderEmail(deps, input.template, customer, owner, { unsubscribeUrl: link, journey: input.journey });
     const messageId = await sendMail(deps, input.key, {
       to: address(customer.contact),
       replyTo: address(owner),

@@ -1,7 +1,8 @@
 /**
  * Records journey histories as replay fixtures (`npm run record-histories`). Run it after changing
  * the interpreter on purpose and keep the old fixtures: test/replay proves journeys recorded under
- * earlier code still replay under the new code (changes that alter commands need patched()).
+ * earlier code still replay under the new code (changes that alter commands need patched()). Files are
+ * named by map, version, story and the day of recording, so a new recording never replaces an old one.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PROJECT_ROOT } from '../src/config';
 import type { JourneyMap } from '../src/maps/schema';
-import { productEventSignal } from '../workflows/messages';
+import { completeTaskUpdate, contactUnsubscribedSignal, productEventSignal } from '../workflows/messages';
 import { catalog, DAY_MS, productEvent } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
 
@@ -24,6 +25,18 @@ const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
     await untilDay(420);
   },
   'never-logs-in': async ({ untilDay }) => {
+    await untilDay(120);
+  },
+  // The owner completes the missed-login task, the customer misses the training that was booked, and
+  // later unsubscribes: updates, attendance and suppression in one history.
+  'tasks-no-show-unsubscribes': async ({ handle, purchasedAt, untilDay, state }) => {
+    await untilDay(8);
+    const [task] = (await state()).tasks;
+    if (task) await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: task.taskId, outcome: 'called the contact' }] });
+    await untilDay(22);
+    await handle.signal(productEventSignal, productEvent('training.no_show', {}, purchasedAt + 22 * DAY_MS));
+    await untilDay(30);
+    await handle.signal(contactUnsubscribedSignal, { email: 'ana@acme.example', at: new Date(purchasedAt + 30 * DAY_MS).toISOString() });
     await untilDay(120);
   },
   churns: async ({ handle, purchasedAt, untilDay }) => {
@@ -58,10 +71,12 @@ async function recordStory(
 ) {
   const dir = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
   await story(ctx);
+  // Named by the recording too: maps change within a version before release, and every recording stays.
+  const recordedOn = new Date().toISOString().slice(0, 10).replace(/-/g, '');
   let runId: string | null | undefined = ctx.handle.firstExecutionRunId;
   for (let run = 1; runId; run += 1) {
     const history = await env.client.workflow.getHandle(ctx.handle.workflowId, runId).fetchHistory();
-    const file = path.join(dir, `${map.id}-v${map.version}-${name}-run${run}.json`);
+    const file = path.join(dir, `${map.id}-v${map.version}-${name}-${recordedOn}-run${run}.json`);
     writeFileSync(file, historyToJSON(history));
     console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
     runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;

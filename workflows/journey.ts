@@ -161,7 +161,8 @@ export interface GoalRecord {
   id: string;
   name: string;
   status: 'pending' | 'met' | 'missed';
-  dueAt: string;
+  /** Unset while a goal counted from a stage waits for the customer to enter it. */
+  dueAt?: string;
   /** When it was met (the last of its milestones) or found missed. */
   at?: string;
 }
@@ -471,7 +472,7 @@ function nextWakeTime(s: JourneyState, map: JourneyMap, stage: Stage): number | 
       .filter((m) => m.stage === stage.id && m.status === 'pending' && m.dueAt)
       .map((m) => Date.parse(m.dueAt!)),
     ...[timeLimit, renewalWindow].filter((time) => time !== undefined),
-    ...(s.goals ?? []).filter((g) => g.status === 'pending').map((g) => Date.parse(g.dueAt)),
+    ...(s.goals ?? []).filter((g) => g.status === 'pending' && g.dueAt).map((g) => Date.parse(g.dueAt!)),
   ];
   return times.length > 0 ? Math.min(...times) : undefined;
 }
@@ -518,15 +519,17 @@ function recordGoals(s: JourneyState, map: JourneyMap): void {
   const goals = map.goals ?? [];
   if (goals.length === 0) return;
   const purchasedAt = Date.parse(s.previousTerms[0]?.startedAt ?? s.termStartedAt);
-  s.goals ??= goals.map((goal) => ({
-    id: goal.id,
-    name: goal.name,
-    status: 'pending',
-    dueAt: iso(purchasedAt + goal.withinDays * s.dayMs),
-  }));
+  s.goals ??= goals.map((goal) => ({ id: goal.id, name: goal.name, status: 'pending' }));
   for (const record of s.goals.filter((g) => g.status === 'pending')) {
     const goal = goals.find((g) => g.id === record.id);
     if (!goal) continue; // a migration dropped it
+    if (!record.dueAt) {
+      // Counted from the purchase, or from the first entry into a stage, once the customer gets there.
+      const entered = goal.stage ? s.stageHistory.find((h) => h.stage === goal.stage && !h.reason?.startsWith('passed over'))?.enteredAt : undefined;
+      const anchor = goal.stage ? (entered && Date.parse(entered)) : purchasedAt;
+      if (!anchor) continue;
+      record.dueAt = iso(anchor + goal.withinDays * s.dayMs);
+    }
     const reached = goal.milestones.map((id) => s.milestones.find((m) => m.id === id));
     const times = reached.map((m) => (m?.status === 'reached' && m.reachedAt ? m.reachedAt : undefined));
     const metAt = times.every((t) => t !== undefined) ? times.sort().at(-1) : undefined;
@@ -683,7 +686,7 @@ function recordEvent(s: JourneyState, customer: Customer, map: JourneyMap, event
   if (aboutThisTerm && event.type === CHURNED_EVENT) {
     // Churn wins even over a renewal not yet acted on: a churned customer must not be carried into a new term.
     s.outcome = { type: 'churned', at: event.occurredAt, eventId: event.eventId };
-  } else if (aboutThisTerm && event.type === RENEWED_EVENT && !s.outcome) {
+  } else if (aboutThisTerm && event.type === RENEWED_EVENT && !s.outcome && !repeatsTheRenewal(s, event)) {
     s.outcome = {
       type: 'renewed',
       at: event.occurredAt,
@@ -711,6 +714,15 @@ function recordEvent(s: JourneyState, customer: Customer, map: JourneyMap, event
     if (record.stage === s.stage) armMilestoneTimings(s, customer, map, record.id);
   }
   return true;
+}
+
+/**
+ * A renewal reported again under another event id (a billing retry without occurredAt, stamped on arrival)
+ * within a day of the renewal that began this term is that renewal, not the next one.
+ */
+function repeatsTheRenewal(s: JourneyState, event: ProductEvent): boolean {
+  const renewedIntoThisTerm = s.previousTerms.at(-1)?.outcome === 'renewed';
+  return renewedIntoThisTerm && Date.parse(event.occurredAt) < Date.parse(s.termStartedAt) + s.dayMs;
 }
 
 function matches(pattern: { type: string; match: Record<string, string> }, event: ProductEvent): boolean {
@@ -812,8 +824,9 @@ async function perform(s: JourneyState, customer: Customer, map: JourneyMap, tou
   const key = `${workflowId}/${firstExecutionRunId}/term-${s.term}/${record.key}`;
   // Templates speak of this term's renewal, not the first one's.
   const termCustomer = { ...customer, renewalDate: s.renewalDate };
-  const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name };
   const stage = stageById(map, record.stage);
+  const journey = { stage: stage.id, stageName: stage.name, term: s.term, mapName: map.name };
+  const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name, journey };
   const action = touchpoint ?? { action: 'task' as const, ...record.task!, owner: record.ownerRole };
   const stepOutcome = touchpoint?.audience?.stepOutcome;
   const notNow = stepOutcome && stepOutcomeMismatch(s, stepOutcome);

@@ -62,8 +62,12 @@ export const customerSchema = customerFields.refine(termIsSane, termMessage);
  * owner of the moment and the contact's unsubscribe link. Attributes and owners are open maps, so
  * any name below them is allowed.
  */
+/** What a touchpoint email knows of the journey (activities/deps.ts JourneyFacts). */
+const JOURNEY_FACTS = ['stage', 'stageName', 'term', 'mapName'];
+
 export function isTouchpointVariable(variable: string): boolean {
   if (variable === 'unsubscribeUrl') return true;
+  if (variable.startsWith('journey.')) return JOURNEY_FACTS.includes(variable.slice('journey.'.length));
   const person = Object.keys(personSchema.shape);
   const [root, field, rest] = variable.split('.');
   if (root === 'contact' || root === 'owner') return rest === undefined && person.includes(field ?? '');

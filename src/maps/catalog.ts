@@ -60,9 +60,19 @@ export function loadTeamFile(file: string): Team {
 /** Every role a map's touchpoints and stages name. */
 export function rolesOf(map: JourneyMap): Set<string> {
   const roles = new Set<string>();
+  const notified = (whom: string | undefined) => {
+    if (whom && whom !== 'manager') roles.add(whom);
+  };
   map.stages.forEach((stage, i) => {
     roles.add(stage.owner);
-    for (const { touchpoint } of stageTouchpoints(stage, i)) roles.add(touchpoint.owner);
+    for (const { touchpoint } of stageTouchpoints(stage, i)) {
+      roles.add(touchpoint.owner);
+      if (touchpoint.action === 'task') touchpoint.onOverdue.forEach((level) => notified(level.notify));
+    }
+    for (const milestone of stage.milestones) {
+      notified(milestone.onMissed.notify);
+      milestone.onMissed.then.forEach((level) => notified(level.notify));
+    }
   });
   return roles;
 }
@@ -97,7 +107,7 @@ export function parseMap(data: unknown, templates?: EmailTemplates): JourneyMap 
       for (const variable of templates.variablesOf(t.template).filter((v) => !isTouchpointVariable(v))) {
         problems.push({
           path: formatPath(where),
-          message: `template "${t.template}" uses {{${variable}}}, which no customer has (use customer.*, contact.name/email, owner.name/email)`,
+          message: `template "${t.template}" uses {{${variable}}}, which no customer has (use customer.*, contact.name/email, owner.name/email, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
         });
       }
     }

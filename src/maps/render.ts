@@ -1,4 +1,4 @@
-import type { JourneyMap, Milestone, ScheduledTouchpoint, Stage, Timing, Touchpoint } from './schema';
+import type { EscalationLevel, JourneyMap, Milestone, ScheduledTouchpoint, Stage, Timing, Touchpoint } from './schema';
 
 /**
  * Pictures of a journey map for the people who write them: Mermaid text (for docs and pull requests)
@@ -41,7 +41,37 @@ export function exitRuleInWords(stage: Stage): string | undefined {
   if (exit.daysBeforeRenewal !== undefined) {
     rules.push(`renewal window: ${timingInWords({ days: -exit.daysBeforeRenewal, from: 'renewal' })}`);
   }
+  if (exit.event) rules.push(`event ${eventInWords(exit.event)}`);
   return rules.length > 0 ? rules.join(' or ') : undefined;
+}
+
+/** Who may enter a stage, in words ("only if plan enterprise"); undefined when everyone does. */
+export function entryInWords(stage: Stage): string | undefined {
+  const entry = stage.entry;
+  if (!entry) return undefined;
+  const audience = entry.audience;
+  const conditions = [
+    ...(entry.milestones ?? []).map((id) => `${id} reached`),
+    ...(audience?.segments ? [`segment ${audience.segments.join(' or ')}`] : []),
+    ...(audience?.plans ? [`plan ${audience.plans.join(' or ')}`] : []),
+    ...Object.entries(audience?.attributes ?? {}).map(([name, value]) => `${name} = ${String(value)}`),
+  ];
+  return `only if ${conditions.join(' and ')}`;
+}
+
+/** One escalation level in words: "after 2 days: notify manager, mark at risk". */
+export function levelInWords(level: EscalationLevel & { touchpoints?: Touchpoint[] }): string {
+  const actions = [
+    ...(level.notify ? [`notify ${level.notify}`] : []),
+    ...(level.markAtRisk ? ['mark at risk'] : []),
+    ...(level.touchpoints ?? []).map((t) => t.name ?? t.id),
+  ];
+  return `after ${plural(level.afterDays, 'day')}: ${actions.join(', ') || 'nothing'}`;
+}
+
+function eventInWords(event: { type: string; match: Record<string, string> }): string {
+  const match = Object.entries(event.match).map(([field, value]) => `${field} = ${value}`);
+  return match.length > 0 ? `${event.type} (${match.join(', ')})` : event.type;
 }
 
 /** A point in time as a noun ("day 2", "purchase"), with the preposition it needs on its own ("at purchase"). */
@@ -71,10 +101,14 @@ function actionInWords(touchpoint: Touchpoint): string {
     case 'email':
       return `email: ${touchpoint.template}`;
     case 'call':
-    case 'training':
-      return `${touchpoint.action}: ${touchpoint.topic}, ${touchpoint.durationMinutes} min`;
-    case 'task':
-      return `task: ${touchpoint.title}, due in ${plural(touchpoint.dueInDays, 'day')}`;
+    case 'training': {
+      const noShow = touchpoint.onNoShow && touchpoint.onNoShow.rebook !== 1 ? `; no-show: rebook ${touchpoint.onNoShow.rebook}×, then task` : '';
+      return `${touchpoint.action}: ${touchpoint.topic}, ${touchpoint.durationMinutes} min${noShow}`;
+    }
+    case 'task': {
+      const overdue = (touchpoint.onOverdue ?? []).map((level) => `; overdue ${levelInWords(level)}`).join('');
+      return `task: ${touchpoint.title}, due in ${plural(touchpoint.dueInDays, 'day')}${overdue}`;
+    }
     case 'webhook':
       return `webhook: ${touchpoint.event} → ${new URL(touchpoint.url).host}`;
   }
@@ -93,10 +127,11 @@ function scheduledTouchpointLines(touchpoint: ScheduledTouchpoint, firstStage: b
 /** A milestone's label, one entry per line: name, deadline, the event that completes it. */
 function milestoneLines(milestone: Milestone, firstStage: boolean): string[] {
   const match = Object.entries(milestone.event.match).map(([field, value]) => `${field} = ${value}`);
+  const count = milestone.event.count;
   return [
     milestone.name,
     `due ${timingInWords(milestone.due, { by: true, firstStage })}`,
-    `event: ${milestone.event.type}`,
+    `event: ${milestone.event.type}${count ? ` ×${count.times} within ${plural(count.withinDays, 'day')}` : ''}`,
     ...(match.length > 0 ? [`match: ${match.join(', ')}`] : []),
   ];
 }
@@ -145,7 +180,8 @@ export function renderMermaid(map: JourneyMap): string {
 }
 
 function mermaidStage(stage: Stage, firstStage: boolean): string[] {
-  const lines = [`  subgraph ${stageNode(stage)}${mermaidLabel([`${stage.name} · owner: ${stage.owner}`])}`];
+  const entry = entryInWords(stage);
+  const lines = [`  subgraph ${stageNode(stage)}${mermaidLabel([`${stage.name} · owner: ${stage.owner}${entry ? ` · ${entry}` : ''}`])}`];
   for (const touchpoint of [...stage.touchpoints].sort(byTiming)) {
     lines.push(`    ${touchpointNode(touchpoint)}${mermaidLabel(scheduledTouchpointLines(touchpoint, firstStage))}`);
   }
@@ -160,6 +196,14 @@ function mermaidStage(stage: Stage, firstStage: boolean): string[] {
       lines.push(`    ${node}__at_risk${mermaidLabel(['mark at risk'])}:::risk`);
       lines.push(mermaidEdge(node, 'missed', `${node}__at_risk`, '    '));
     }
+    if (milestone.onMissed.notify) {
+      lines.push(`    ${node}__notify${mermaidLabel([`notify ${milestone.onMissed.notify}`])}:::risk`);
+      lines.push(mermaidEdge(node, 'missed', `${node}__notify`, '    '));
+    }
+    (milestone.onMissed.then ?? []).forEach((level, i) => {
+      lines.push(`    ${node}__level_${i + 1}${mermaidLabel([levelInWords(level)])}:::risk`);
+      lines.push(mermaidEdge(node, 'still missed', `${node}__level_${i + 1}`, '    '));
+    });
   }
   lines.push('  end');
   return lines;
@@ -301,7 +345,7 @@ function stageCards(stage: Stage, firstStage: boolean): Card[] {
     data: { 'data-stage': stage.id },
     fill: '#dde8f5',
     stroke: '#4a6fa5',
-    lines: [{ text: stage.name, bold: true }, { text: `owner: ${stage.owner}` }],
+    lines: [{ text: stage.name, bold: true }, { text: `owner: ${stage.owner}` }, ...(entryInWords(stage) ? [{ text: entryInWords(stage)! }] : [])],
   };
   const touchpoints = [...stage.touchpoints].sort(byTiming).map(
     (touchpoint): Card => ({
@@ -324,8 +368,9 @@ function stageCards(stage: Stage, firstStage: boolean): Card[] {
 
 /** What happens when a milestone is missed, indented under it. */
 function escalationLines(milestone: Milestone): TextLine[] {
-  const { touchpoints, markAtRisk } = milestone.onMissed;
-  if (touchpoints.length === 0 && !markAtRisk) return [];
+  const { touchpoints, markAtRisk, notify } = milestone.onMissed;
+  const levels = milestone.onMissed.then ?? [];
+  if (touchpoints.length === 0 && !markAtRisk && !notify && levels.length === 0) return [];
   const escalations = touchpoints.flatMap((touchpoint) =>
     touchpointLines(touchpoint).map((text, i): TextLine => (i === 0 ? { text: `→ ${text}`, indent: INDENT } : { text, indent: INDENT * 2 })),
   );
@@ -333,6 +378,8 @@ function escalationLines(milestone: Milestone): TextLine[] {
     { text: 'if missed:', bold: true },
     ...escalations,
     ...(markAtRisk ? [{ text: '→ mark at risk', indent: INDENT }] : []),
+    ...(notify ? [{ text: `→ notify ${notify}`, indent: INDENT }] : []),
+    ...levels.map((level) => ({ text: `→ still missed ${levelInWords(level)}`, indent: INDENT })),
   ];
 }
 

@@ -135,15 +135,24 @@ export const milestoneSchema = z.strictObject({
 export function stageTouchpoints(stage: StageFields, stageIndex: number): { touchpoint: Touchpoint; path: (string | number)[] }[] {
   return [
     ...stage.touchpoints.map((touchpoint, i) => ({ touchpoint, path: ['stages', stageIndex, 'touchpoints', i] })),
-    ...stage.milestones.flatMap((m, mi) =>
-      m.onMissed.touchpoints.map((touchpoint, i) => ({
+    ...stage.milestones.flatMap((m, mi) => [
+      ...m.onMissed.touchpoints.map((touchpoint, i) => ({
         touchpoint,
         path: ['stages', stageIndex, 'milestones', mi, 'onMissed', 'touchpoints', i],
       })),
-    ),
+      ...m.onMissed.then.flatMap((level, li) =>
+        level.touchpoints.map((touchpoint, i) => ({
+          touchpoint,
+          path: ['stages', stageIndex, 'milestones', mi, 'onMissed', 'then', li, 'touchpoints', i],
+        })),
+      ),
+    ]),
   ];
 }
-type StageFields = { touchpoints: Touchpoint[]; milestones: { onMissed: { touchpoints: Touchpoint[] } }[] };
+type StageFields = {
+  touchpoints: Touchpoint[];
+  milestones: { onMissed: { touchpoints: Touchpoint[]; then: { touchpoints: Touchpoint[] }[] } }[];
+};
 
 export const stageSchema = z.strictObject({
   id,
@@ -209,8 +218,13 @@ export const journeyMapSchema = z
           name: z.string().min(1),
           /** Met when all these milestones are reached... */
           milestones: z.array(id).min(1),
-          /** ...within this many days of the purchase. */
+          /** ...within this many days of the purchase, or of the customer first entering `stage`. */
           withinDays: z.number().int().min(1),
+          from: z.enum(['purchase', 'stageEntry']).default('purchase'),
+          stage: id.optional(),
+        }).refine((goal) => (goal.from === 'stageEntry') === (goal.stage !== undefined), {
+          message: 'name the stage exactly when the goal counts from: stageEntry',
+          path: ['stage'],
         }),
       )
       .default([]),
@@ -290,7 +304,31 @@ export const journeyMapSchema = z
         touchpointIds.add(touchpoint.id);
       }
     });
-    map.goals.forEach((goal, g) =>
+    map.stages.forEach((stage, stageIndex) => {
+      const stageMilestones = stage.milestones.map((m) => m.id);
+      const fromMilestone = (timing: Timing, path: (string | number)[], self?: string) => {
+        if (timing.from !== 'milestone' || !timing.milestone) return;
+        if (!stageMilestones.includes(timing.milestone) || timing.milestone === self) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 'milestone'],
+            message: `unknown milestone "${timing.milestone}" (timing counts from a milestone of stage "${stage.id}": ${stageMilestones.filter((id) => id !== self).join(', ') || 'none'})`,
+          });
+        }
+      };
+      stage.touchpoints.forEach((t, i) => fromMilestone(t.at, ['stages', stageIndex, 'touchpoints', i, 'at']));
+      stage.milestones.forEach((m, i) => fromMilestone(m.due, ['stages', stageIndex, 'milestones', i, 'due'], m.id));
+      for (const { touchpoint, path } of stageTouchpoints(stage, stageIndex)) {
+        const step = touchpoint.audience?.stepOutcome?.touchpoint;
+        if (step && !touchpointIds.has(step)) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'audience', 'stepOutcome', 'touchpoint'], message: `unknown touchpoint "${step}"` });
+        }
+      }
+    });
+    map.goals.forEach((goal, g) => {
+      if (goal.stage && !stageIds.includes(goal.stage)) {
+        ctx.addIssue({ code: 'custom', path: ['goals', g, 'stage'], message: `unknown stage "${goal.stage}" (stages: ${stageIds.join(', ')})` });
+      }
       goal.milestones.forEach((milestoneId, i) => {
         if (!milestoneIds.has(milestoneId)) {
           ctx.addIssue({
@@ -299,8 +337,8 @@ export const journeyMapSchema = z
             message: `unknown milestone "${milestoneId}" (milestones: ${[...milestoneIds].join(', ')})`,
           });
         }
-      }),
-    );
+      });
+    });
     if (!stageIds.includes(map.renewal.nextTermStage)) {
       ctx.addIssue({
         code: 'custom',

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DELIVERY_UNCONFIRMED, FileDeliveryLedger } from '../../src/delivery/ledger';
+import { isTouchpointVariable } from '../../src/journeys/customer';
 import { catalog, customerFixture, templates } from '../helpers/fixtures';
 
 test('the ledger delivers once per key and returns the first result to a retry', async () => {
@@ -46,4 +47,10 @@ test('a delivery whose worker died after it began is not repeated: it fails for 
   });
   expect(deliver).not.toHaveBeenCalled();
   expect(readdirSync(dir)).toHaveLength(1);
+});
+
+test('templates may use where the journey stands, and nothing else about it', () => {
+  expect(['journey.stageName', 'journey.term', 'journey.mapName', 'journey.stage'].every(isTouchpointVariable)).toBe(true);
+  expect(isTouchpointVariable('journey.atRisk')).toBe(false);
+  expect(isTouchpointVariable('journey')).toBe(false);
 });

@@ -100,8 +100,8 @@ test('an email template using a variable no customer has is rejected at validati
   writeFileSync(file, readFileSync(path.join(MAPS_DIR, 'default.yaml')));
   expect(() => loadMapFile(file, EmailTemplates.load(templatesDir))).toThrow(
     [
-      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{customer.plna}}, which no customer has (use customer.*, contact.name/email, owner.name/email)`,
-      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{owner.phone}}, which no customer has (use customer.*, contact.name/email, owner.name/email)`,
+      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{customer.plna}}, which no customer has (use customer.*, contact.name/email, owner.name/email, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
+      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{owner.phone}}, which no customer has (use customer.*, contact.name/email, owner.name/email, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
     ].join('\n'),
   );
 });
@@ -116,4 +116,56 @@ test('a goal naming a milestone the map lacks is rejected', () => {
   expect(problems).toEqual([
     `${dir}/variant.yaml: goals[0].milestones[1]: unknown milestone "reports-used" (milestones: first-login, key-feature-used, renewal-decided)`,
   ]);
+});
+
+test('timing from a milestone must name a milestone of the same stage, and a branch an existing step', () => {
+  const problems = problemsOf((map) => {
+    map.stages[0].touchpoints[1].at = { days: 2, from: 'milestone', milestone: 'renewal-decided' };
+    map.stages[0].touchpoints[0].at = { days: 0, from: 'milestone' };
+    map.stages[1].touchpoints[1].audience = { stepOutcome: { touchpoint: 'reports-trainnig', is: 'attended' } };
+  });
+  expect(problems).toEqual([
+    `${dir}/variant.yaml: stages[0].touchpoints[0].at.milestone: name the milestone exactly when timing is from: milestone`,
+    `${dir}/variant.yaml: stages[0].touchpoints[1].at.milestone: unknown milestone "renewal-decided" (timing counts from a milestone of stage "onboarding": first-login, key-feature-used)`,
+    `${dir}/variant.yaml: stages[1].touchpoints[1].audience.stepOutcome.touchpoint: unknown touchpoint "reports-trainnig"`,
+  ]);
+});
+
+test('entry conditions: not on the last stage or where a renewed term starts, and only on milestones reached before', () => {
+  const problems = problemsOf((map) => {
+    map.stages[1].entry = { milestones: ['renewal-decided'] };
+    map.stages[2].entry = { audience: { plans: ['enterprise'] } };
+  });
+  expect(problems).toEqual([
+    `${dir}/variant.yaml: stages[1].entry: every customer must be able to enter stage "adoption" (where a renewed term starts): remove its entry conditions`,
+    `${dir}/variant.yaml: stages[1].entry.milestones[0]: unknown milestone "renewal-decided" (milestones of earlier stages: first-login, key-feature-used)`,
+    `${dir}/variant.yaml: stages[2].entry: every customer must be able to enter stage "renewal" (the last stage): remove its entry conditions`,
+  ]);
+});
+
+test('escalations, delivery rules and webhooks are checked field by field', () => {
+  const problems = problemsOf((map) => {
+    map.stages[0].milestones[0].onMissed.then = [{ afterDays: -1, notify: 'Head of CS' }];
+    map.delivery = { window: { from: '17:00', to: '09:00' }, emailCap: { max: 0, perDays: 7 } };
+    map.stages[1].touchpoints.push({ id: 'crm', action: 'webhook', owner: 'successManager', url: 'ftp://crm.example', event: 'sync', at: { days: 1 } });
+  });
+  expect(problems).toEqual(
+    expect.arrayContaining([
+      expect.stringContaining('stages[0].milestones[0].onMissed.then[0].afterDays: '),
+      expect.stringContaining('stages[0].milestones[0].onMissed.then[0].notify: '),
+      expect.stringContaining('delivery.window.to: must end after it starts'),
+      expect.stringContaining('delivery.emailCap.max: '),
+      expect.stringContaining('stages[1].touchpoints[2].url: must be an http(s) URL'),
+      expect.stringContaining('stages[1].touchpoints[2].event: must be a dotted event name'),
+    ]),
+  );
+});
+
+test('a role only an escalation notifies must be staffed too', () => {
+  const map = defaultMapData();
+  map.stages[0].milestones[0].onMissed.notify = 'customerSuccessDirector';
+  const teamDir = mkdtempSync(path.join(os.tmpdir(), 'maps-'));
+  writeFileSync(path.join(teamDir, 'default.yaml'), stringify(map));
+  writeFileSync(path.join(teamDir, 'team.yaml'), readFileSync(path.join(MAPS_DIR, 'team.yaml')));
+  expect(() => MapCatalog.load(teamDir, templates)).toThrow(/no default person for role\(s\) customerSuccessDirector used by map "default"/);
 });

@@ -374,3 +374,18 @@ function linesOf(node: XmlNode): string[] {
     .filter((candidate) => candidate.name === 'text')
     .map((text) => text.text);
 }
+
+test('the diagram shows entry conditions, event exits, counted milestones, escalation levels and overdue tasks', () => {
+  const map = loadMapFile(path.join(__dirname, '..', 'fixtures', 'maps', 'rules.yaml'));
+
+  const mermaid = renderMermaid(map);
+  expect(mermaid).toContain('Expansion · owner: accountManager · only if plan enterprise');
+  expect(mermaid).toContain('event plan.upgraded (plan = enterprise)');
+  expect(mermaid).toContain('event: user.login ×3 within 7 days');
+  expect(mermaid).toContain('notify manager');
+  expect(mermaid).toContain('after 3 days: mark at risk');
+  expect(mermaid).toContain('task: Review the plan, due in 3 days; overdue after 2 days: notify manager');
+  const svg = renderSvg(map);
+  expect(svg).toContain('only if plan enterprise');
+  expect(svg).toContain('→ still missed after 3 days');
+});

@@ -135,6 +135,11 @@ test('a full year: renewal opens 90 days before the renewal date, and renewal.re
 
     // A billing retry about term 1 (it occurred before term 2 began) does not renew again.
     await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, purchasedAt + 340 * DAY_MS));
+    await untilDay(341.5);
+    expect((await state()).term).toBe(2);
+    // Nor does the same renewal sent again without its time (stamped on arrival, just after term 2 began).
+    const now = Date.parse((await state()).termStartedAt) + DAY_MS / 2;
+    await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, now));
     await untilDay(345);
     expect((await state()).term).toBe(2);
   });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
@@ -267,37 +269,7 @@ test('a webhook is signed, retried with backoff while the receiver fails, and ca
 });
 
 test('milestone rules: a count within a window, timing from a milestone, escalation levels, an exit on an event, and a stage passed over', async () => {
-  const map = `
-id: rules
-version: 1
-name: Rules
-stages:
-  - id: onboarding
-    name: Onboarding
-    owner: successManager
-    touchpoints:
-      - { id: congrats, action: email, template: monthly-tips, owner: successManager, at: { days: 2, from: milestone, milestone: regular-use } }
-    milestones:
-      - id: regular-use
-        name: Three logins in a week
-        event: { type: user.login, count: { times: 3, withinDays: 7 } }
-        due: { days: 5 }
-        onMissed:
-          notify: manager
-          then:
-            - { afterDays: 3, markAtRisk: true }
-    exit:
-      event: { type: plan.upgraded, match: { plan: enterprise } }
-  - id: expansion
-    name: Expansion
-    owner: accountManager
-    entry: { audience: { plans: [enterprise] } }
-    exit: { afterDays: 30 }
-  - id: adoption
-    name: Adoption
-    owner: successManager
-renewal: { nextTermStage: adoption }
-`;
+  const map = readFileSync(path.join(__dirname, '..', 'fixtures', 'maps', 'rules.yaml'), 'utf8');
   await journey(map, async ({ handle, purchasedAt, state, untilDay }) => {
     const login = (day: number) => handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt + day * DAY_MS));
     await login(0.5);
@@ -329,6 +301,12 @@ renewal: { nextTermStage: adoption }
     s = await state();
     // The customer's plan (pro) keeps them out of expansion: straight on to adoption.
     expect(s.stage).toBe('adoption');
+    expect(s.goals).toEqual([
+      expect.objectContaining({ id: 'quick-start', status: 'missed' }),
+      expect.objectContaining({ id: 'adopted', status: 'met', at: s.milestones[0]!.reachedAt }),
+    ]);
+    expect(dayOf(s.goals![0]!.at, purchasedAt)).toBeCloseTo(5, 3);
+    expect(dayOf(s.goals![1]!.dueAt, purchasedAt)).toBeCloseTo(44, 1); // adoption entered on day 14
     expect(s.stageHistory.map((h) => [h.stage, h.reason])).toEqual([
       ['onboarding', 'event plan.upgraded'],
       ['expansion', 'passed over: plan pro'],
