@@ -7,7 +7,7 @@ import {
 import { mapRegistryWorkflow, type PublishedMap } from '../../workflows/map-registry';
 import { publishedMapsQuery, publishMapUpdate } from '../../workflows/messages';
 import { conflict } from '../api/errors';
-import type { JourneyMap } from './schema';
+import { journeyMapSchema, type JourneyMap } from './schema';
 
 export const MAP_REGISTRY_WORKFLOW_ID = 'journey-maps';
 
@@ -46,12 +46,22 @@ export class MapRegistry {
   }
 
   async published(): Promise<Record<string, PublishedMap[]>> {
+    let published: Record<string, PublishedMap[]>;
     try {
-      return await this.client.workflow.getHandle(MAP_REGISTRY_WORKFLOW_ID).query(publishedMapsQuery);
+      published = await this.client.workflow.getHandle(MAP_REGISTRY_WORKFLOW_ID).query(publishedMapsQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return {};
       throw err;
     }
+    // A version published before the map language grew lacks the newer fields: their defaults fill them
+    // in, so it reads as any map does today (the journeys that pinned it keep their own copy).
+    const current = (map: JourneyMap) => {
+      const parsed = journeyMapSchema.safeParse(map);
+      return parsed.success ? parsed.data : map;
+    };
+    return Object.fromEntries(
+      Object.entries(published).map(([id, versions]) => [id, versions.map((v) => ({ ...v, map: current(v.map) }))]),
+    );
   }
 
   /** Every published version, newest last per map. */

@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { simpleParser } from 'mailparser';
+import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../src/config';
+import { MapRegistry } from '../../src/maps/registry';
 import { DAY_MS } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
 import { LocalStack } from '../helpers/stack';
@@ -285,6 +288,22 @@ test('publishing a map version is explicit; new journeys start on the latest pub
   expect(started.body.map).toEqual({ id: 'default', version: 2 });
   // Journeys already running keep the version they started with.
   expect((await stack.get('/v1/customers/globex/journey')).body.mapVersion).toBe(1);
+});
+
+test('a map version published before the map language grew still starts journeys', async () => {
+  // As the registry kept it: raw data without the fields (and defaults) the language has gained since.
+  const legacy = parse(readFileSync(path.join(PROJECT_ROOT, 'maps', 'default.yaml'), 'utf8'));
+  Object.assign(legacy, { id: 'legacy', segments: ['legacy'], delivery: undefined, goals: undefined });
+  for (const stage of legacy.stages) for (const milestone of stage.milestones ?? []) delete milestone.onMissed?.then;
+  const connection = await Connection.connect({ address: stack.devServer!.address });
+  try {
+    await new MapRegistry(new Client({ connection }), 'customer-journeys').publish(legacy);
+  } finally {
+    await connection.close();
+  }
+  const started = await stack.post('/v1/purchases', purchase('oldtimer', { segment: 'legacy' }));
+  expect(started).toEqual({ status: 201, body: expect.objectContaining({ map: { id: 'legacy', version: 1 } }) });
+  await eventually(async () => expect(await mailTo('jo@oldtimer.example')).toHaveLength(1));
 });
 
 test('journeys maps publish publishes a map file to the running engine, and refuses an old version', async () => {
