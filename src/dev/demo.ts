@@ -17,6 +17,8 @@ const BEHAVIOURS: Behaviour[] = [
   { name: 'late starter', events: [{ day: 9, type: 'user.login' }, { day: 25, type: 'feature.used', feature: 'reports' }], outcome: { daysBeforeRenewal: 10, type: 'renewal.renewed' } },
   { name: 'never logs in, churns', events: [], outcome: { daysBeforeRenewal: 5, type: 'renewal.churned' } },
   { name: 'skips the key feature', events: [{ day: 2, type: 'user.login' }, { day: 30, type: 'user.login' }] },
+  // The reports training is booked on day 21; missed twice, it is booked again once, then the owner follows up.
+  { name: 'misses the training twice', events: [{ day: 1, type: 'user.login' }, { day: 24, type: 'training.no_show' }, { day: 30, type: 'training.no_show' }] },
   { name: 'adopts, then churns', events: [{ day: 1, type: 'user.login' }, { day: 6, type: 'feature.used', feature: 'reports' }], outcome: { daysBeforeRenewal: 15, type: 'renewal.churned' } },
 ];
 const SEGMENTS = ['startup', 'emerging', 'scaling', 'enterprise'];
