@@ -1,10 +1,9 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import Handlebars from 'handlebars';
 import type { RenderedEmail } from '../src/delivery/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/delivery/suppressions';
 import type { Customer } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, CONTACT_UNSUBSCRIBED, renderEmail, sendMail } from './mail';
+import { address, refuseIfUnsubscribed, renderEmail, sendMail } from './mail';
 
 export interface TouchpointEmailInput extends TouchpointInput {
   template: string;
@@ -29,15 +28,7 @@ export interface SentEmail {
 export async function sendTouchpointEmail(deps: ActivityDeps, input: TouchpointEmailInput): Promise<SentEmail> {
   return deps.ledger.once(input.key, async () => {
     const { customer, owner } = input;
-    const suppressed = await deps.suppressions.find(customer.contact.email);
-    if (suppressed) {
-      throw ApplicationFailure.create({
-        type: CONTACT_UNSUBSCRIBED,
-        message: `${customer.contact.email} unsubscribed from journey emails on ${suppressed.at.slice(0, 10)}`,
-        nonRetryable: true,
-        details: [suppressed],
-      });
-    }
+    await refuseIfUnsubscribed(deps, customer.contact);
     const token = unsubscribeToken(deps.unsubscribeSecret, { customerId: customer.customerId, email: customer.contact.email });
     const link = unsubscribeUrl(deps.publicUrl, token);
     const email = renderEmail(deps, input.template, customer, owner, { unsubscribeUrl: link, journey: input.journey });

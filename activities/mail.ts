@@ -10,6 +10,18 @@ export const EMAIL_REJECTED = 'EmailRejected';
 /** Failure type of an email to an address that unsubscribed from journey emails; retrying cannot fix it. */
 export const CONTACT_UNSUBSCRIBED = 'ContactUnsubscribed';
 
+/** Fails for good when the contact unsubscribed: the journey then skips the touchpoint (a session becomes a task). */
+export async function refuseIfUnsubscribed(deps: ActivityDeps, contact: Person): Promise<void> {
+  const suppressed = await deps.suppressions.find(contact.email);
+  if (!suppressed) return;
+  throw ApplicationFailure.create({
+    type: CONTACT_UNSUBSCRIBED,
+    message: `${contact.email} unsubscribed from journey emails on ${suppressed.at.slice(0, 10)}`,
+    nonRetryable: true,
+    details: [suppressed],
+  });
+}
+
 /**
  * Sends one message with a Message-ID derived from the idempotency key, so a duplicate that slips
  * through a crash is recognisable downstream. SMTP 5xx and malformed addresses fail for good;

@@ -7,7 +7,7 @@ import { firstMeetingSlot } from '../src/delivery/scheduling';
 import { clashes } from '../src/delivery/trainer-calendar';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, renderEmail, sendMail } from './mail';
+import { address, refuseIfUnsubscribed, renderEmail, sendMail } from './mail';
 
 /** Failure type of a training session no trainer can give within the search window; retrying now cannot fix it. */
 export const NO_TRAINER_AVAILABLE = 'NoTrainerAvailable';
@@ -63,6 +63,7 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
     // A touchpoint that runs late (a backdated purchase, a worker that was down) books from now, never in the past.
     const notBefore = new Date(Math.max(Date.parse(input.notBefore), Date.now())).toISOString();
     const bookingId = `booking-${stableId(input.key).slice(0, 16)}`;
+    await refuseIfUnsubscribed(deps, customer.contact);
     const training = input.kind === 'training' ? await reserveTraining(deps, input, bookingId, notBefore) : undefined;
     const slot = training ?? firstMeetingSlot(notBefore, customer.timeZone, input.durationMinutes);
     const booking: BookedMeeting = {
@@ -77,7 +78,13 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
       sequence: 0,
       status: 'booked',
     };
-    await emailMeeting(deps, input.key, customer, booking, `${input.kind}-invitation`);
+    try {
+      await emailMeeting(deps, input.key, customer, booking, `${input.kind}-invitation`);
+    } catch (err) {
+      // No invitation, no session: the trainer's time is free again (a retry reserves anew).
+      if (training) await deps.trainerCalendar.release(bookingId);
+      throw err;
+    }
     return booking;
   });
 }
@@ -191,8 +198,11 @@ async function emailMeeting(
   const cancelled = booking.status === 'cancelled';
   const method = cancelled ? 'CANCEL' : 'REQUEST';
   const ics = cancelled ? cancellationIcs(invitation) : invitationIcs(invitation);
+  // A contact who unsubscribed since the booking hears nothing more; the owner and the trainer still do.
+  const unsubscribed = await deps.suppressions.find(customer.contact.email);
+  const recipients = invitation.attendees.filter((person) => !unsubscribed || person.email.toLowerCase() !== unsubscribed.email);
   await sendMail(deps, key, {
-    to: invitation.attendees.map(address),
+    to: recipients.map(address),
     ...email,
     // nodemailer puts the event in twice, as calendar clients expect: an inline text/calendar part (the
     // accept/decline buttons) and an invite.ics attachment.

@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   condition,
+  currentUpdateInfo,
   continueAsNew,
   log,
   patched,
@@ -28,6 +30,7 @@ import {
   productEventSignal,
   reassignOwnerUpdate,
 } from './messages';
+import { findTouchpoint, milestoneDefinition, stageById, touchpointDefinition } from './map-lookups';
 import { migrateMilestones, planMigration, type MigrationPlan, type MigrationRequest } from './migration';
 import { journeyAtRiskKey, journeyMapKey, journeyOwnersKey, journeyStageKey, journeyTaskOwnersKey, journeyTermKey } from './search-attributes';
 
@@ -48,6 +51,11 @@ const touchpointActivityOptions: ActivityOptions = {
   // Activities heartbeat while they work: a worker that dies mid-send is noticed in seconds, not a minute.
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+};
+/** A meeting change answers a person waiting on the API: a few tries, then the change is refused with why. */
+const meetingChangeActivityOptions: ActivityOptions = {
+  ...touchpointActivityOptions,
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 };
 /** A receiver that stays down must not hold the journey: about half an hour of retries, then the owner gets a task. */
 const webhookActivityOptions: ActivityOptions = {
@@ -251,7 +259,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       changes += 1;
       return reassignment;
     },
-    { validator: ({ role }: { role: string }) => void (role.length > 0 || fail('name the role to reassign')) },
+    {
+      validator: ({ role }: { role: string }) => {
+        const roles = Object.keys(s.owners ?? customer.owners);
+        if (!roles.includes(role)) fail(`this journey has no role "${role}" (roles: ${roles.join(', ')})`);
+      },
+    },
   );
   const meetingChanges = { busy: false };
   setHandler(changeMeetingUpdate, (request) => changeMeeting(s, customer, request, meetingChanges), {
@@ -273,7 +286,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     }
 
     if (workflowInfo().continueAsNewSuggested) {
-      // A busy term (many product events) gets a fresh history; the state carries on as it is.
+      // A busy term (many product events) gets a fresh history; the state carries on as it is, once a
+      // meeting change in flight has finished.
+      await condition(allHandlersFinished);
       await continueAsNew<typeof journeyWorkflow>({ ...input, map, state: s });
     }
     const wakeAt = nextWakeTime(s, map, stage);
@@ -283,6 +298,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
   }
 
+  await condition(allHandlersFinished); // a meeting change in flight finishes in this run, and is recorded
   if (s.outcome.type === 'renewed') {
     log.info('Customer renewed: the journey continues into the next term', { term: s.term + 1 });
     await continueAsNew<typeof journeyWorkflow>({ ...input, map, state: nextTermState(s, customer, map) });
@@ -350,8 +366,9 @@ function nextTermState(s: JourneyState, customer: Customer, map: JourneyMap): Jo
     ),
     touchpoints: [],
     bookings: [],
-    // An owner's open task does not vanish with the term: it stays theirs until done.
-    tasks: s.tasks.filter((task) => task.status !== 'done'),
+    // An owner's open task does not vanish with the term: it stays theirs until done. Those done in the
+    // term that ends stay a term longer, so completing one again still answers its completion.
+    tasks: s.tasks.filter((task) => task.status !== 'done' || (task.completedAt ?? '') >= s.termStartedAt),
     atRisk: false,
     atRiskReasons: [],
     outcome: undefined,
@@ -433,6 +450,8 @@ function leaveStage(s: JourneyState, reason: string, at: string, options: { keep
   if (current && !current.leftAt) Object.assign(current, { leftAt: at, reason });
   for (const record of s.touchpoints) {
     if (record.status !== 'pending' || (options.keepOneOffs && !record.recurs)) continue;
+    // An email that fell due in the stage and only waits for its window or the cap still goes out.
+    if (record.heldBack && record.dueAt <= at) continue;
     Object.assign(record, { status: 'skipped', result: `stage ended (${reason})` });
   }
 }
@@ -497,6 +516,7 @@ function migrate(s: JourneyState, customer: Customer, request: MigrationRequest,
     }
   }
   if (s.stage !== stage.id) {
+    for (const record of s.touchpoints.filter((t) => t.status === 'pending' && t.stage === s.stage)) record.stage = stage.id;
     s.stage = stage.id;
     s.stageHistory.at(-1)!.stage = stage.id;
   }
@@ -665,7 +685,11 @@ function escalateMissedMilestone(s: JourneyState, customer: Customer, stage: Sta
   record.status = 'missed';
   record.missedAt = iso(now);
   log.info('Milestone missed', { milestone: milestone.id });
-  if (Date.parse(record.dueAt!) < Date.parse(s.journeyStartedAt) - s.dayMs) return; // missed before the journey began
+  if (Date.parse(record.dueAt!) < Date.parse(s.journeyStartedAt) - s.dayMs) {
+    // Missed before the journey began (a purchase reported late): no escalation, at any level.
+    record.escalations = (milestone.onMissed.then ?? []).length;
+    return;
+  }
   const what = `missed milestone: ${milestone.name}`;
   if (milestone.onMissed.markAtRisk) markAtRisk(s, what);
   if (milestone.onMissed.notify) notify(s, customer, stage, stage.owner, milestone.onMissed.notify, what);
@@ -696,7 +720,7 @@ function recordEvent(s: JourneyState, customer: Customer, map: JourneyMap, event
   }
   if (event.type === ATTENDED_EVENT || event.type === NO_SHOW_EVENT) recordAttendance(s, customer, map, event);
   const exit = stageById(map, s.stage).exit?.event;
-  if (exit && !s.exitEvent && event.occurredAt >= s.stageEnteredAt && matches(exit, event)) {
+  if (exit && s.exitEvent?.stage !== s.stage && event.occurredAt >= s.stageEnteredAt && matches(exit, event)) {
     s.exitEvent = { stage: s.stage, eventId: event.eventId, at: event.occurredAt };
   }
   for (const record of s.milestones) {
@@ -704,13 +728,21 @@ function recordEvent(s: JourneyState, customer: Customer, map: JourneyMap, event
     const milestone = milestoneDefinition(map, record.id);
     if (!matches(milestone.event, event)) continue;
     const count = milestone.event.count;
+    let reachedAt = event.occurredAt;
     if (count) {
-      // Only the matches inside the window before this one count ("3 logins in a week").
-      const since = iso(Date.parse(event.occurredAt) - count.withinDays * s.dayMs);
-      record.matches = [...(record.matches ?? []), event.occurredAt].filter((at) => at > since && at <= event.occurredAt).sort();
-      if (record.matches.length < count.times) continue;
+      // "3 logins in a week": some window of that length holds enough matches (events may arrive out of order).
+      const windowMs = count.withinDays * s.dayMs;
+      const all = [...(record.matches ?? []), event.occurredAt].sort();
+      const latest = Date.parse(all.at(-1)!);
+      record.matches = all.filter((at) => Date.parse(at) > latest - 2 * windowMs); // older ones can never count again
+      const full = record.matches.findIndex((_, i) => {
+        const end = record.matches![i + count.times - 1];
+        return end !== undefined && Date.parse(end) - Date.parse(record.matches![i]!) < windowMs;
+      });
+      if (full < 0) continue;
+      reachedAt = record.matches[full + count.times - 1]!;
     }
-    Object.assign(record, { status: 'reached', reachedAt: event.occurredAt, eventId: event.eventId });
+    Object.assign(record, { status: 'reached', reachedAt, eventId: event.eventId });
     if (record.stage === s.stage) armMilestoneTimings(s, customer, map, record.id);
   }
   return true;
@@ -735,22 +767,26 @@ function matches(pattern: { type: string; match: Record<string, string> }, event
  * owner gets a task to follow up by hand.
  */
 function recordAttendance(s: JourneyState, customer: Customer, map: JourneyMap, event: ProductEvent): void {
+  // Without a bookingId, the latest session that had begun when the event occurred.
   const booking =
     typeof event.bookingId === 'string'
       ? s.bookings.find((b) => b.bookingId === event.bookingId)
-      : s.bookings.filter((b) => !b.attendance && b.status !== 'cancelled').at(-1);
+      : s.bookings.filter((b) => !b.attendance && b.status !== 'cancelled' && b.startsAt <= event.occurredAt).at(-1);
   if (!booking || booking.attendance) return;
   booking.attendance = event.type === ATTENDED_EVENT ? 'attended' : 'no-show';
   if (booking.attendance === 'attended') return;
   const record = s.touchpoints.find((t) => t.key === booking.touchpointKey);
   const touchpoint = record && findTouchpoint(map, record.touchpointId);
   if (!record || !touchpoint || (touchpoint.action !== 'call' && touchpoint.action !== 'training')) return;
-  const onNoShow = touchpoint.onNoShow ?? { rebook: 1, task: 'Follow up on a missed session' };
-  const rebooks = s.touchpoints.filter((t) => t.touchpointId === touchpoint.id && t.trigger === REBOOKED).length;
-  const stage = stageById(map, record.stage);
+  // Maps pinned before no-shows had follow-ups record the attendance, and nothing more.
+  const onNoShow = touchpoint.onNoShow as typeof touchpoint.onNoShow | undefined;
+  if (!onNoShow) return;
+  // Rebookings of one session are counted, and keyed, apart from the touchpoint's other sessions (a cadence's next one).
+  const session = record.key.split('/rebook-')[0]!;
+  const rebooks = s.touchpoints.filter((t) => t.key.startsWith(`${session}/rebook-`)).length;
+  const stage = stageOf(map, s, record);
   if (rebooks < onNoShow.rebook) {
-    const occurrence = Math.max(...s.touchpoints.filter((t) => t.touchpointId === touchpoint.id).map((t) => t.occurrence)) + 1;
-    schedule(s, customer, touchpoint, stage, occurrence, Date.now(), REBOOKED, { recurs: false });
+    schedule(s, customer, touchpoint, stage, record.occurrence, Date.now(), REBOOKED, { recurs: false, key: `${session}/rebook-${rebooks + 1}` });
   } else {
     scheduleTask(s, customer, stage, { id: `${touchpoint.id}-no-show`, title: `${onNoShow.task}: ${customer.company} missed "${booking.topic}"`, role: touchpoint.owner, trigger: 'no-show' });
   }
@@ -765,12 +801,12 @@ function schedule(
   occurrence: number,
   dueAt: number,
   trigger: string,
-  options: { recurs?: boolean } = {},
+  options: { recurs?: boolean; key?: string } = {},
 ): void {
   const late = dueAt < Date.parse(s.journeyStartedAt) - s.dayMs;
   const notFor = audienceMismatch(customer, touchpoint.audience);
   s.touchpoints.push({
-    key: `${touchpoint.id}#${occurrence}`,
+    key: options.key ?? `${touchpoint.id}#${occurrence}`,
     touchpointId: touchpoint.id,
     occurrence,
     name: touchpoint.name ?? touchpoint.id,
@@ -824,7 +860,7 @@ async function perform(s: JourneyState, customer: Customer, map: JourneyMap, tou
   const key = `${workflowId}/${firstExecutionRunId}/term-${s.term}/${record.key}`;
   // Templates speak of this term's renewal, not the first one's.
   const termCustomer = { ...customer, renewalDate: s.renewalDate };
-  const stage = stageById(map, record.stage);
+  const stage = stageOf(map, s, record);
   const journey = { stage: stage.id, stageName: stage.name, term: s.term, mapName: map.name };
   const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name, journey };
   const action = touchpoint ?? { action: 'task' as const, ...record.task!, owner: record.ownerRole };
@@ -972,9 +1008,12 @@ function reassignOwner(s: JourneyState, role: string, owner: Owner): OwnerReassi
   const owners = (s.owners ??= {});
   const previous = owners[role];
   owners[role] = owner;
-  const movedTouchpoints = s.touchpoints.filter((t) => t.status === 'pending' && t.ownerRole === role && !t.task?.title.startsWith('Escalation'));
+  // What the previous holder had in this role moves; what reached someone else (a manager's escalation) stays.
+  const theirs = (ownerRole: string | undefined, person: Person) =>
+    (ownerRole === undefined || ownerRole === role) && person.email.toLowerCase() === previous?.email.toLowerCase();
+  const movedTouchpoints = s.touchpoints.filter((t) => t.status === 'pending' && theirs(t.ownerRole, t.owner));
   for (const record of movedTouchpoints) record.owner = owner;
-  const movedTasks = s.tasks.filter((t) => t.status !== 'done' && t.ownerRole === role);
+  const movedTasks = s.tasks.filter((t) => t.status !== 'done' && theirs(t.ownerRole, t.owner));
   for (const task of movedTasks) task.owner = owner;
   upsertSearchAttributes([{ key: journeyOwnersKey, value: [...new Set(Object.values(owners).map((o) => o.email))] }]);
   publishTaskOwners(s);
@@ -1013,10 +1052,11 @@ async function changeMeetingNow(s: JourneyState, customer: Customer, request: Me
   const { workflowId, firstExecutionRunId } = workflowInfo();
   const sequence = (booking.sequence ?? 0) + 1;
   const changed = await touchpoints.changeMeeting.executeWithOptions(
-    { ...touchpointActivityOptions, summary: `${request.change.type === 'cancel' ? 'Cancel' : 'Reschedule'} ${booking.kind} "${booking.topic}"` },
+    { ...meetingChangeActivityOptions, summary: `${request.change.type === 'cancel' ? 'Cancel' : 'Reschedule'} ${booking.kind} "${booking.topic}"` },
     [
       {
-        key: `${workflowId}/${firstExecutionRunId}/${booking.bookingId}/change-${sequence}`,
+        // The update's id: a client retrying the same change gets it once; another change is another delivery.
+        key: `${workflowId}/${firstExecutionRunId}/${booking.bookingId}/change-${currentUpdateInfo()?.id ?? sequence}`,
         customer: { ...customer, renewalDate: s.renewalDate },
         booking,
         change: request.change,
@@ -1092,33 +1132,15 @@ function fail(message: string, type: 'NotFound' | 'Refused' = 'Refused'): never 
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
-function stageById(map: JourneyMap, id: string): Stage {
-  const stage = map.stages.find((candidate) => candidate.id === id);
-  if (!stage) throw new Error(`map ${map.id}@${map.version} has no stage "${id}"`);
-  return stage;
+/** The stage a touchpoint belongs to; one a migration renamed or merged counts as the current stage. */
+function stageOf(map: JourneyMap, s: JourneyState, record: TouchpointRecord): Stage {
+  return map.stages.find((stage) => stage.id === record.stage) ?? stageById(map, s.stage);
 }
 
 function milestoneRecord(s: JourneyState, id: string): MilestoneRecord {
   const record = s.milestones.find((m) => m.id === id);
   if (!record) throw new Error(`journey has no milestone "${id}"`);
   return record;
-}
-
-function milestoneDefinition(map: JourneyMap, id: string): Milestone {
-  const milestone = map.stages.flatMap((stage) => stage.milestones).find((m) => m.id === id);
-  if (!milestone) throw new Error(`map ${map.id}@${map.version} has no milestone "${id}"`);
-  return milestone;
-}
-
-function findTouchpoint(map: JourneyMap, id: string): Touchpoint | undefined {
-  const escalations = (m: Milestone) => [...m.onMissed.touchpoints, ...(m.onMissed.then ?? []).flatMap((level) => level.touchpoints)];
-  return map.stages.flatMap((stage) => [...stage.touchpoints, ...stage.milestones.flatMap(escalations)]).find((t) => t.id === id);
-}
-
-function touchpointDefinition(map: JourneyMap, id: string): Touchpoint {
-  const touchpoint = findTouchpoint(map, id);
-  if (!touchpoint) throw new Error(`map ${map.id}@${map.version} has no touchpoint "${id}"`);
-  return touchpoint;
 }
 
 function iso(ms: number): string {

@@ -1,5 +1,6 @@
 import type { JourneyMap, Stage } from '../src/maps/schema';
 import type { JourneyState, MilestoneRecord } from './journey';
+import { allTouchpoints } from './map-lookups';
 
 /** Moving a journey in flight to another map version: the target map, and where renamed things went. */
 export interface MigrationRequest {
@@ -52,15 +53,14 @@ export function planMigration(s: JourneyState, current: JourneyMap, request: Mig
       );
     }
   }
-  const targetTouchpoints = new Set(
-    target.stages.flatMap((stage) => [...stage.touchpoints, ...stage.milestones.flatMap((m) => m.onMissed.touchpoints)].map((t) => t.id)),
-  );
+  const targetTouchpoints = new Set(allTouchpoints(target).map((t) => t.id));
   const knownTouchpoints = new Set(s.touchpoints.map((t) => t.touchpointId));
   return {
     from: label(current),
     to: label(target),
     stage: { from: s.stage, to: stageTo },
-    droppedTouchpoints: s.touchpoints.filter((t) => t.status === 'pending' && !targetTouchpoints.has(t.touchpointId)).map((t) => t.key),
+    // Tasks the journey made up on the way (escalations, follow-ups) belong to no map version: they stay.
+    droppedTouchpoints: s.touchpoints.filter((t) => t.status === 'pending' && !t.task && !targetTouchpoints.has(t.touchpointId)).map((t) => t.key),
     addedTouchpoints: targetStage.touchpoints.filter((t) => !knownTouchpoints.has(t.id)).map((t) => t.id),
     droppedMilestones: s.milestones.filter((m) => !targetMilestones.has(mapped(m.id))).map((m) => m.id),
     addedMilestones: [...targetMilestones].filter((id) => !s.milestones.some((m) => mapped(m.id) === id)),

@@ -2,7 +2,7 @@ import path from 'node:path';
 import express, { type Request } from 'express';
 import { z } from 'zod';
 import { PROJECT_ROOT } from '../config';
-import { customerIdSchema, isoInstant, ownerSchema, purchaseSchema, roleName } from '../journeys/customer';
+import { customerIdSchema, ownerSchema, purchaseSchema, roleName } from '../journeys/customer';
 import type { SuppressionList } from '../delivery/suppressions';
 import { unsubscribeRouter } from './unsubscribe';
 import { productEventSchema } from '../journeys/events';
@@ -46,7 +46,10 @@ const taskFilter = z.object({
   status: z.enum(['open', 'done', 'all']).default('open'),
 });
 const meetingChange = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('reschedule'), startsAt: isoInstant }),
+  z.strictObject({
+    type: z.literal('reschedule'),
+    startsAt: z.iso.datetime({ offset: true, error: 'must be a date-time with offset (2026-12-03T14:00:00Z)' }),
+  }),
   z.strictObject({ type: z.literal('cancel'), reason: z.string().trim().min(1).max(500) }),
 ]);
 const journeyFilter = z.object({

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { checkWritable, readRecord, writeRecord } from './record-files';
+import { checkWritable, createRecord, readRecord, writeRecord } from './record-files';
 
 /**
  * Remembers what was delivered under an idempotency key, so an activity that Temporal retries
@@ -23,7 +23,7 @@ export const DELIVERY_UNCONFIRMED = 'DeliveryUnconfirmed';
 /**
  * One file per delivery in a folder (the data folder locally, a shared volume for several workers),
  * in two steps: an intent, written before the delivery starts, and the result, written when it is done,
- * each by an atomic rename.
+ * the intent created only if there is none (atomically), the result written over it by an atomic rename.
  *
  * - A retry that finds the result returns it: nothing is sent again.
  * - A retry that finds only the intent means the worker died during the delivery, perhaps after the SMTP
@@ -41,17 +41,19 @@ export class FileDeliveryLedger implements DeliveryLedger {
 
   async once<T>(key: string, deliver: () => Promise<T>): Promise<T> {
     const file = path.join(this.dir, `${stableId(key)}.json`);
-    const recorded = await readRecord<LedgerRecord<T>>(file);
-    if (recorded?.deliveredAt) return recorded.result as T;
-    if (recorded) {
+    const startedAt = new Date().toISOString();
+    // Taking the intent is atomic: an attempt still running (a worker cut off, not dead) and its retry
+    // never both deliver.
+    if (!(await createRecord(file, { key, startedAt } satisfies LedgerRecord<T>))) {
+      const recorded = await readRecord<LedgerRecord<T>>(file);
+      if (!recorded) throw new Error('another attempt of this delivery failed just now; Temporal retries it'); // it cleared its intent
+      if (recorded.deliveredAt) return recorded.result as T;
       throw ApplicationFailure.create({
         type: DELIVERY_UNCONFIRMED,
         nonRetryable: true,
         message: `the worker stopped during this delivery (started ${recorded.startedAt}); it may have gone out, so it is not repeated`,
       });
     }
-    const startedAt = new Date().toISOString();
-    await writeRecord(file, { key, startedAt } satisfies LedgerRecord<T>);
     let result: T;
     try {
       result = await deliver();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -16,6 +16,25 @@ export async function writeRecord(file: string, record: unknown, options: { inde
   const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(temporary, JSON.stringify(record, null, options.indent));
   await rename(temporary, file);
+}
+
+/**
+ * Writes the record to `file` only if there is none yet, whole (a hard link of a temporary file, which
+ * fails if the name exists); says whether it did. Of two processes racing to create one record, one wins.
+ */
+export async function createRecord(file: string, record: unknown): Promise<boolean> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temporary, JSON.stringify(record));
+  try {
+    await link(temporary, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await rm(temporary, { force: true });
+  }
 }
 
 /** The record in `file`; undefined if there is none. */

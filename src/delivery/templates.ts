@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import MarkdownIt from 'markdown-it';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -13,7 +14,7 @@ const templateFileSchema = z.strictObject({
 export interface RenderedEmail {
   subject: string;
   text: string;
-  html?: string;
+  html: string;
 }
 
 /** Every variable path a template uses ({{customer.plan}}, {{#if owner.name}}), from Handlebars' own parse. */
@@ -38,6 +39,9 @@ type Compiled = {
   html?: HandlebarsTemplateDelegate;
   variables: string[];
 };
+
+/** Plain text as HTML: special characters escaped, blank lines as paragraphs, line breaks kept, URLs as links. */
+const textAsHtml = new MarkdownIt({ html: false, linkify: true, breaks: true });
 
 /**
  * Email templates, one YAML file per template (`welcome.yaml` with subject, text and optional html),
@@ -83,11 +87,9 @@ export class EmailTemplates {
     const template = this.templates.get(name);
     if (!template) throw new Error(`no email template "${name}" (have: ${this.names().join(', ')})`);
     try {
-      return {
-        subject: template.subject(variables).trim(),
-        text: template.text(variables),
-        ...(template.html ? { html: template.html(variables) } : {}),
-      };
+      const text = template.text(variables);
+      // Every email has an HTML part; a template without its own gets its text, paragraphs and links kept.
+      return { subject: template.subject(variables).trim(), text, html: template.html ? template.html(variables) : textAsHtml.render(text) };
     } catch (err) {
       throw new Error(`email template "${name}": ${(err as Error).message}`);
     }

@@ -299,6 +299,8 @@ export class JourneyService {
     try {
       return await this.client.workflow.getHandle(journeyWorkflowId(customerId)).executeUpdate(update, { args: [arg] });
     } catch (err) {
+      // The run ended (or continued into the next term) while the update waited: the caller may try again.
+      if (err instanceof WorkflowNotFoundError) throw conflict(`the journey of customer "${customerId}" moved on; try again`);
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
       throw rootCause(err).type === 'NotFound' ? notFound(reasonOf(err)) : refused(reasonOf(err));
     }

@@ -54,3 +54,28 @@ test('templates may use where the journey stands, and nothing else about it', ()
   expect(isTouchpointVariable('journey.atRisk')).toBe(false);
   expect(isTouchpointVariable('journey')).toBe(false);
 });
+
+test('every email has an HTML part: a template without one gets its text, escaped, with paragraphs and links', () => {
+  const email = templates.render('monthly-tips', {
+    customer: customerFixture(Date.now(), { plan: 'Pro & <Max>' }),
+    contact: { name: 'Ana Lopez', email: 'ana@acme.example' },
+    owner: { name: 'Sam Rivera', email: 'sam@success.example' },
+    unsubscribeUrl: 'http://localhost:3000/unsubscribe/x',
+    journey: { stage: 'adoption', stageName: 'Adoption', term: 1, mapName: 'Default' },
+  });
+  expect(email.text).toContain('Pro & <Max> plan');
+  expect(email.html).toContain('Pro &amp; &lt;Max&gt; plan');
+  expect(email.html).toMatch(/^<p>Hello Ana Lopez,<\/p>/);
+});
+
+test('two attempts of one delivery at the same time deliver once: the other is refused as unconfirmed', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+  const deliver = jest.fn(() => new Promise<string>((resolve) => setTimeout(() => resolve('sent'), 50)));
+  const results = await Promise.allSettled([
+    new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', deliver),
+    new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', deliver),
+  ]);
+  expect(deliver).toHaveBeenCalledTimes(1);
+  expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+  expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { type: DELIVERY_UNCONFIRMED } });
+});

@@ -9,7 +9,7 @@ import { verifyWebhookSignature } from '../../src/delivery/webhooks';
 import type { Customer } from '../../src/journeys/customer';
 import { parseMap } from '../../src/maps/catalog';
 import type { JourneyState } from '../../workflows/journey';
-import { completeTaskUpdate, contactUnsubscribedSignal, productEventSignal } from '../../workflows/messages';
+import { completeTaskUpdate, contactUnsubscribedSignal, migrateMapUpdate, productEventSignal, reassignOwnerUpdate } from '../../workflows/messages';
 import { DAY_MS, productEvent, templates } from '../helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type Activities, type JourneyStory } from '../helpers/time-skipping';
 
@@ -312,5 +312,123 @@ test('milestone rules: a count within a window, timing from a milestone, escalat
       ['expansion', 'passed over: plan pro'],
       ['adoption', undefined],
     ]);
+  });
+});
+
+test('each stage’s event exit works in turn; an email waiting for its window outlives the stage it fell due in', async () => {
+  const map = `
+id: events
+version: 1
+name: Events
+delivery: { window: { days: [mon, tue, wed, thu, fri, sat, sun], from: '09:00', to: '10:00' } }
+stages:
+  - id: one
+    name: One
+    owner: successManager
+    touchpoints:
+      - { id: hello, action: email, template: monthly-tips, owner: successManager, at: { days: 0 } }
+    exit: { event: { type: step.one } }
+  - id: two
+    name: Two
+    owner: successManager
+    exit: { event: { type: step.two } }
+  - id: three
+    name: Three
+    owner: successManager
+renewal: { nextTermStage: three }
+`;
+  // A zone where the purchase falls outside 09:00-10:00, so the welcome waits for the window.
+  const now = await env.currentTimeMs();
+  const offset = ((14 - new Date(now).getUTCHours() + 36) % 24) - 12;
+  const timeZone = offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  await journey(
+    map,
+    async ({ handle, purchasedAt, state, untilDay }) => {
+      await untilDay(0.01);
+      expect(records(await state(), 'hello')[0]).toMatchObject({ status: 'pending', heldBack: "outside the contact's delivery window" });
+      await handle.signal(productEventSignal, productEvent('step.one', {}, purchasedAt + 0.01 * DAY_MS));
+      await untilDay(0.02);
+      await handle.signal(productEventSignal, productEvent('step.two', {}, purchasedAt + 0.02 * DAY_MS));
+      await untilDay(1.1);
+      const s = await state();
+      expect(s.stageHistory.map((h) => [h.stage, h.reason])).toEqual([
+        ['one', 'event step.one'],
+        ['two', 'event step.two'],
+        ['three', undefined],
+      ]);
+      expect(records(s, 'hello')[0]!.status).toBe('done');
+    },
+    { customer: { timeZone } },
+  );
+});
+
+test('a count milestone is reached when enough matches fall in one window, whatever order they arrive in', async () => {
+  const map = oneStage(`    milestones:
+      - { id: regular, name: Three logins in a week, event: { type: user.login, count: { times: 3, withinDays: 7 } }, due: { days: 30 } }`);
+  await journey(map, async ({ handle, purchasedAt, state, untilDay }) => {
+    await untilDay(10);
+    for (const day of [5, 6, 4]) await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt + day * DAY_MS));
+    await untilDay(10.5);
+    const regular = (await state()).milestones[0]!;
+    expect(regular.status).toBe('reached');
+    expect(dayOf(regular.reachedAt, purchasedAt)).toBeCloseTo(6, 3); // the third login of the window
+  });
+});
+
+test('reassigning a role moves the previous holder’s open work, not what an escalation sent to their manager', async () => {
+  const map = oneStage(`    touchpoints:
+      - { id: review, action: task, title: Review the account plan, owner: successManager, dueInDays: 1, at: { days: 1 }, onOverdue: [{ afterDays: 1, notify: manager }] }
+      - { id: later, action: task, title: Quarterly check, owner: successManager, at: { days: 20 } }`);
+  await journey(map, async ({ handle, state, untilDay }) => {
+    await untilDay(4);
+    const riley = { name: 'Riley Park', email: 'riley.park@success.example' };
+    const moved = await handle.executeUpdate(reassignOwnerUpdate, { args: [{ role: 'successManager', owner: riley }] });
+    const s = await state();
+    const [review, escalation] = s.tasks;
+    expect(moved.movedTasks).toEqual([review!.taskId]);
+    expect(moved.movedTouchpoints).toEqual(['later#1']);
+    expect(review!.owner).toEqual(riley);
+    expect(escalation!.owner.email).toBe('jordan.lee@success.example');
+    await expect(handle.executeUpdate(reassignOwnerUpdate, { args: [{ role: 'sucessManager', owner: riley }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/^this journey has no role "sucessManager" \(roles: .*successManager/) },
+    });
+    await untilDay(21);
+    expect(records(await state(), 'later')[0]).toMatchObject({ status: 'done', owner: riley, result: 'task created for riley.park@success.example' });
+  });
+});
+
+test('a rebooked session and the cadence’s next session are booked apart', async () => {
+  const map = oneStage(`    touchpoints:
+      - { id: checkin, action: call, topic: Check-in, owner: successManager, at: { days: 1 }, every: 7 }`);
+  await journey(map, async ({ handle, purchasedAt, activities, state, untilDay }) => {
+    await untilDay(3);
+    const first = (await state()).bookings[0]!;
+    await handle.signal(productEventSignal, { ...productEvent('training.no_show', {}, purchasedAt + 3 * DAY_MS), bookingId: first.bookingId });
+    await untilDay(16);
+    const s = await state();
+    expect(records(s, 'checkin').map((r) => [r.key, r.status])).toEqual([
+      ['checkin#1', 'done'],
+      ['checkin#2', 'done'], // scheduled when the first was booked, before its no-show
+      ['checkin#1/rebook-1', 'done'],
+      ['checkin#3', 'done'],
+      ['checkin#4', 'pending'],
+    ]);
+    expect(new Set(s.bookings.map((b) => b.bookingId)).size).toBe(4);
+    expect(activities.bookMeeting).toHaveBeenCalledTimes(4);
+  });
+});
+
+test('after a migration renames the stage, what was pending in it still happens', async () => {
+  const v1 = oneStage(`    touchpoints:
+      - { id: check, action: task, title: Check the account, owner: successManager, at: { days: 5 } }`);
+  const v2 = mapOf(v1.replace('version: 1', 'version: 2').replace('id: onboarding', 'id: welcome').replace('nextTermStage: onboarding', 'nextTermStage: welcome'));
+  await journey(v1, async ({ handle, state, untilDay }) => {
+    await untilDay(1);
+    const plan = await handle.executeUpdate(migrateMapUpdate, { args: [{ map: v2, stageMapping: { onboarding: 'welcome' } }] });
+    expect(plan.stage).toEqual({ from: 'onboarding', to: 'welcome' });
+    await untilDay(6);
+    const s = await state();
+    expect(s.stage).toBe('welcome');
+    expect(records(s, 'check')[0]).toMatchObject({ status: 'done', stage: 'welcome' });
   });
 });
