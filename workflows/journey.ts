@@ -600,7 +600,8 @@ function dueTime(record: TouchpointRecord): number {
  * cap (then delayed, or dropped if the map says so). Says whether it held it back.
  */
 function holdBack(s: JourneyState, customer: Customer, map: JourneyMap, touchpoint: Touchpoint & { action: 'email' }, record: TouchpointRecord): boolean {
-  const delivery = map.delivery ?? {}; // maps pinned before delivery rules existed have none
+  // Maps pinned before delivery rules existed have none; a touchpoint's own window wins over the map's.
+  const delivery = { ...map.delivery, ...(touchpoint.window ? { window: touchpoint.window } : {}) };
   if (!delivery.window && !delivery.emailCap) return false;
   const now = Date.now();
   const sentAt = touchpoint.transactional ? [] : (s.emailsSentAt ?? []).map((t) => Date.parse(t));

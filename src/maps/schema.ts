@@ -31,6 +31,17 @@ export const timingSchema = z
     path: ['milestone'],
   });
 
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (e.g. "09:00")');
+
+/** When email may reach a contact: days of the week and hours, in the contact's time zone. */
+export const deliveryWindowSchema = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+    from: clockTime,
+    to: clockTime,
+  })
+  .refine((w) => w.from < w.to, { message: 'must end after it starts', path: ['to'] });
+
 /** How a step ended, for touchpoints that depend on it (a follow-up only for those who attended). */
 export const STEP_OUTCOMES = ['done', 'attended', 'no-show', 'failed', 'skipped'] as const;
 
@@ -70,6 +81,8 @@ export const touchpointSchema = z.discriminatedUnion('action', [
     transactional: z.boolean().default(false),
     /** What the frequency cap does with it when the contact already had their share: send it later, or not at all. */
     whenCapped: z.enum(['delay', 'drop']).default('delay'),
+    /** This email's own window, instead of the map's (`delivery.window`). */
+    window: deliveryWindowSchema.optional(),
   }),
   z.strictObject({
     ...touchpointBase,
@@ -185,19 +198,11 @@ export const stageSchema = z.strictObject({
     .optional(),
 });
 
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (e.g. "09:00")');
 
 /** When and how often a journey emails a contact; times are in the contact's time zone. */
 export const deliverySchema = z.strictObject({
   /** Emails due outside it wait for it to open (a touchpoint due at 03:00 goes out at 09:00). */
-  window: z
-    .strictObject({
-      days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
-      from: clockTime,
-      to: clockTime,
-    })
-    .refine((w) => w.from < w.to, { message: 'must end after it starts', path: ['to'] })
-    .optional(),
+  window: deliveryWindowSchema.optional(),
   /** At most `max` journey emails per contact in any `perDays` days; each touchpoint says whether to delay or drop. */
   emailCap: z.strictObject({ max: z.number().int().min(1), perDays: z.number().int().min(1) }).optional(),
 });

@@ -64,7 +64,8 @@ renewal: { nextTermStage: onboarding }
 test('an email due at 03:00 in the contact’s time zone goes out when the delivery window opens at 09:00', async () => {
   const map = oneStage(
     `    touchpoints:
-      - { id: tip, action: email, template: monthly-tips, owner: successManager, at: { days: 1 } }`,
+      - { id: tip, action: email, template: monthly-tips, owner: successManager, at: { days: 1 } }
+      - { id: lunch-tip, action: email, template: monthly-tips, owner: successManager, at: { days: 1 }, window: { days: [mon, tue, wed, thu, fri, sat, sun], from: '12:00', to: '13:00' } }`,
     `delivery: { window: { days: [mon, tue, wed, thu, fri, sat, sun], from: '09:00', to: '17:00' } }`,
   );
   // A time zone where the tip falls due at 03:xx local: whatever hour the test server's clock shows now.
@@ -88,6 +89,9 @@ test('an email due at 03:00 in the contact’s time zone goes out when the deliv
       const sent = DateTime.fromISO(tip.doneAt!, { zone: timeZone });
       expect(sent.toFormat('yyyy-MM-dd HH:mm')).toBe(due.set({ hour: 9, minute: 0 }).toFormat('yyyy-MM-dd HH:mm'));
       expect(dayOf(tip.doneAt, purchasedAt)).toBeLessThan(1.5);
+      // A touchpoint's own window wins over the map's.
+      const lunch = DateTime.fromISO(records(await state(), 'lunch-tip')[0]!.doneAt!, { zone: timeZone });
+      expect(lunch.toFormat('yyyy-MM-dd HH:mm')).toBe(due.set({ hour: 12, minute: 0 }).toFormat('yyyy-MM-dd HH:mm'));
     },
     { customer: { timeZone } },
   );
