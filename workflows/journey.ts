@@ -8,6 +8,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -291,6 +292,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       await condition(allHandlersFinished);
       await continueAsNew<typeof journeyWorkflow>({ ...input, map, state: s });
     }
+    setCurrentDetails(currentDetails(s, customer, map, stage));
     const wakeAt = nextWakeTime(s, map, stage);
     const changesSeen = changes;
     const somethingHappened = () => changes !== changesSeen;
@@ -1086,6 +1088,17 @@ function publishSearchAttributes(s: JourneyState): void {
     { key: journeyAtRiskKey, value: s.atRisk },
     { key: journeyTermKey, value: s.term },
   ]);
+}
+
+/** Where the journey stands, for the Temporal UI's "current details" (markdown): ops read it without a query. */
+function currentDetails(s: JourneyState, customer: Customer, map: JourneyMap, stage: Stage): string {
+  const next = s.touchpoints.filter((t) => t.status === 'pending').sort((a, b) => dueTime(a) - dueTime(b))[0];
+  const open = s.tasks.filter((t) => t.status !== 'done').length;
+  return [
+    `**${customer.company}** · ${map.name} v${map.version} · term ${s.term} · ${stage.name}${s.atRisk ? ' · **at risk**' : ''}`,
+    next ? `Next: ${next.name} (${next.action}, ${next.owner.name}) at ${iso(dueTime(next))}` : 'Next: waiting for the customer',
+    `Open tasks: ${open}`,
+  ].join('\n\n');
 }
 
 function publishTaskOwners(s: JourneyState): void {

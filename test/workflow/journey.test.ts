@@ -56,6 +56,11 @@ test('a customer who logs in and uses reports on time gets no escalation and mov
     // Adoption's first check-in, 30 days after adoption began on day 3.
     expect(dayOf(touchpoint(s, 'check-in-call')[0]!.doneAt, purchasedAt)).toBe(33);
     expect(touchpoint(s, 'check-in-call')[1]).toMatchObject({ status: 'pending', occurrence: 2 });
+
+    // The Temporal UI shows where the journey stands, in words, without a query by hand.
+    const { currentDetails } = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(currentDetails).toContain('**Acme Analytics** · Default success journey v1 · term 1 · Adoption');
+    expect(currentDetails).toContain('Next: Check-in call (call, Sam Rivera) at ');
   });
 });
 
