@@ -4,7 +4,7 @@ import type { DeliveryLedger } from '../src/delivery/ledger';
 import type { EmailTemplates } from '../src/delivery/templates';
 import type { SuppressionList } from '../src/delivery/suppressions';
 import type { Trainer } from '../src/delivery/availability';
-import type { TrainerCalendar } from '../src/delivery/trainer-calendar';
+import type { SessionCalendar } from '../src/delivery/session-calendar';
 
 /** What activities need from the world, handed in by the worker (or a test): never read from process.env. */
 export interface ActivityDeps {
@@ -16,7 +16,7 @@ export interface ActivityDeps {
   /** Who gives training sessions and when (maps/trainers.yaml), in the file's order of preference. */
   trainers: Trainer[];
   /** Which trainer time is taken, shared by every worker. */
-  trainerCalendar: TrainerCalendar;
+  sessionCalendar: SessionCalendar;
   /** Who unsubscribed: journey emails never go to them. */
   suppressions: SuppressionList;
   /** Signs unsubscribe links, so nobody can make one for somebody else's address. */

@@ -4,7 +4,7 @@ import { findTrainingSlot } from '../src/delivery/availability';
 import { cancellationIcs, invitationIcs, type Invitation } from '../src/delivery/calendar';
 import { stableId } from '../src/delivery/ledger';
 import { firstMeetingSlot } from '../src/delivery/scheduling';
-import { clashes } from '../src/delivery/trainer-calendar';
+import { clashes } from '../src/delivery/session-calendar';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, refuseIfUnsubscribed, renderEmail, sendMail } from './mail';
@@ -65,7 +65,7 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
     const bookingId = `booking-${stableId(input.key).slice(0, 16)}`;
     await refuseIfUnsubscribed(deps, customer.contact);
     const training = input.kind === 'training' ? await reserveTraining(deps, input, bookingId, notBefore) : undefined;
-    const slot = training ?? firstMeetingSlot(notBefore, customer.timeZone, input.durationMinutes);
+    const slot = training ?? (await reserveCall(deps, input, bookingId, notBefore));
     const booking: BookedMeeting = {
       bookingId,
       kind: input.kind,
@@ -81,8 +81,8 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
     try {
       await emailMeeting(deps, input.key, customer, booking, `${input.kind}-invitation`);
     } catch (err) {
-      // No invitation, no session: the trainer's time is free again (a retry reserves anew).
-      if (training) await deps.trainerCalendar.release(bookingId);
+      // No invitation, no session: the trainer's (or owner's) time is free again (a retry reserves anew).
+      await deps.sessionCalendar.release(bookingId);
       throw err;
     }
     return booking;
@@ -106,7 +106,7 @@ export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInpu
     // Bookings made before meetings could change carry no sequence: theirs was 0.
     const sequence = (booking.sequence ?? 0) + 1;
     if (change.type === 'cancel') {
-      if (booking.trainer) await deps.trainerCalendar.release(booking.bookingId);
+      await deps.sessionCalendar.release(booking.bookingId);
       const cancelled: BookedMeeting = { ...booking, sequence, status: 'cancelled' };
       await emailMeeting(deps, input.key, customer, cancelled, 'meeting-cancelled', { reason: change.reason });
       return cancelled;
@@ -120,11 +120,12 @@ export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInpu
       });
     }
     const end = start.plus(DateTime.fromISO(booking.endsAt).diff(DateTime.fromISO(booking.startsAt)));
-    // Reserving moves the booking's hold on the trainer to the new time and frees the old one.
-    if (booking.trainer && !(await deps.trainerCalendar.reserve(booking.bookingId, booking.trainer.email, start.toJSDate(), end.toJSDate()))) {
+    // Reserving moves the booking's hold on the trainer (or, for a call, the owner) to the new time and frees the old one.
+    const host = booking.trainer ?? booking.owner;
+    if (!(await deps.sessionCalendar.reserve(booking.bookingId, host.email, start.toJSDate(), end.toJSDate()))) {
       throw ApplicationFailure.create({
         type: SLOT_TAKEN,
-        message: `${booking.trainer.name} already gives another session between ${localTime(start, booking.timeZone)} and ${end.setZone(booking.timeZone).toFormat('HH:mm')}`,
+        message: `${host.name} already has another session between ${localTime(start, booking.timeZone)} and ${end.setZone(booking.timeZone).toFormat('HH:mm')}`,
         nonRetryable: true,
       });
     }
@@ -137,13 +138,26 @@ export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInpu
 }
 
 /**
- * The earliest free training slot, held in the trainer calendar for this booking. Another worker may
+ * The earliest free training slot, held in the session calendar for this booking. Another worker may
  * take a slot between the look and the reservation: then the search runs again without that slot.
  */
+/** The owner's first free business-hours slot, held in the session calendar so two calls never overlap. */
+async function reserveCall(deps: ActivityDeps, input: MeetingInput, bookingId: string, notBefore: string) {
+  const refused = new Set<number>();
+  for (;;) {
+    const bookings = await deps.sessionCalendar.bookingsOf(input.owner.email);
+    const slot = firstMeetingSlot(notBefore, input.customer.timeZone, input.durationMinutes, undefined, (start, end) =>
+      refused.has(start.toMillis()) || clashes(bookings, start.toJSDate(), end.toJSDate(), bookingId),
+    );
+    if (await deps.sessionCalendar.reserve(bookingId, input.owner.email, slot.start.toJSDate(), slot.end.toJSDate())) return slot;
+    refused.add(slot.start.toMillis());
+  }
+}
+
 async function reserveTraining(deps: ActivityDeps, input: MeetingInput, bookingId: string, notBefore: string) {
   const refused = new Set<string>();
   for (;;) {
-    const bookings = new Map(await Promise.all(deps.trainers.map(async (t) => [t.email, await deps.trainerCalendar.bookingsOf(t.email)] as const)));
+    const bookings = new Map(await Promise.all(deps.trainers.map(async (t) => [t.email, await deps.sessionCalendar.bookingsOf(t.email)] as const)));
     const slot = findTrainingSlot({
       trainers: deps.trainers,
       topic: input.topic,
@@ -162,7 +176,7 @@ async function reserveTraining(deps: ActivityDeps, input: MeetingInput, bookingI
         nonRetryable: true,
       });
     }
-    if (await deps.trainerCalendar.reserve(bookingId, slot.trainer.email, slot.start.toJSDate(), slot.end.toJSDate())) return slot;
+    if (await deps.sessionCalendar.reserve(bookingId, slot.trainer.email, slot.start.toJSDate(), slot.end.toJSDate())) return slot;
     refused.add(`${slot.trainer.email} ${slot.start.toMillis()}`);
   }
 }

@@ -58,7 +58,7 @@ const meetingChangeActivityOptions: ActivityOptions = {
   ...touchpointActivityOptions,
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4 },
 };
-/** A receiver that stays down must not hold the journey: about half an hour of retries, then the owner gets a task. */
+/** A receiver that stays down must not hold the journey: about ten minutes of retries, then the owner gets a task. */
 const webhookActivityOptions: ActivityOptions = {
   ...touchpointActivityOptions,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 8 },
@@ -923,7 +923,10 @@ async function perform(s: JourneyState, customer: Customer, map: JourneyMap, tou
           { ...webhookActivityOptions, summary: `Webhook ${action.event} to ${action.url}` },
           [{ ...base, url: action.url, event: action.event, dueAt: record.dueAt, payload: webhookPayload(s) }],
         );
-        record.result = `webhook ${action.event} delivered to ${delivery.url} (${delivery.status})`;
+        // No status: not sent at all (a rehearsal), and the delivery id says why.
+        record.result = delivery.status
+          ? `webhook ${action.event} delivered to ${delivery.url} (${delivery.status})`
+          : `webhook ${action.event} for ${delivery.url}: ${delivery.deliveryId}`;
         break;
       }
     }

@@ -8,7 +8,7 @@ import { unsubscribeRouter } from './unsubscribe';
 import { productEventSchema } from '../journeys/events';
 import type { JourneyService } from '../journeys/service';
 import type { EmailTemplates } from '../delivery/templates';
-import { parseMap } from '../maps/catalog';
+import { parseMap, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
 import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
@@ -17,8 +17,9 @@ import { errorHandler, notFound } from './errors';
 export interface AppDeps {
   journeys: JourneyService;
   maps: MapRegistry;
-  /** Maps are checked against the templates the workers have before they are published. */
+  /** Maps are checked against the templates the workers have, and the team that staffs their roles, before they are published. */
   templates: EmailTemplates;
+  team: Team;
   /** The local mail catcher's folder; absent when the engine sends through a real SMTP relay. */
   mailbox?: Mailbox;
   /** Where unsubscribes are recorded, and the secret the workers sign unsubscribe links with. */
@@ -61,7 +62,7 @@ const journeyFilter = z.object({
 });
 
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
-export function createApp({ journeys, maps, templates, mailbox, suppressions, unsubscribeSecret, log }: AppDeps): express.Express {
+export function createApp({ journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, log }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -129,7 +130,7 @@ export function createApp({ journeys, maps, templates, mailbox, suppressions, un
   });
 
   app.post('/v1/maps', async (req, res) => {
-    res.status(201).json(await maps.publish(parseMap(req.body, templates)));
+    res.status(201).json(await maps.publish(parseMap(req.body, templates, team)));
   });
 
   app.post('/v1/migrations', async (req, res) => {

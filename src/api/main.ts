@@ -23,7 +23,7 @@ runMain(async () => {
   const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
   const suppressions = new FileSuppressionList(path.join(config.DATA_DIR, 'suppressions'));
   await suppressions.checkWritable();
-  const app = createApp({ journeys, maps, templates, mailbox, suppressions, unsubscribeSecret, log });
+  const app = createApp({ journeys, maps, templates, team: catalog.team, mailbox, suppressions, unsubscribeSecret, log });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
   });

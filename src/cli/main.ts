@@ -12,7 +12,7 @@ import { connectClient } from '../temporal/client';
 import { EmailTemplates } from '../delivery/templates';
 import { loadTrainers } from '../delivery/availability';
 import { customerSchema, type Customer } from '../journeys/customer';
-import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, parseFile, TEAM_FILE, TRAINERS_FILE } from '../maps/catalog';
+import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, parseFile, TEAM_FILE, TRAINERS_FILE, type Team } from '../maps/catalog';
 import { renderMermaid, renderSvg } from '../maps/render';
 import type { JourneyMap } from '../maps/schema';
 import { createTimeSkippingEnv } from '../rehearsal/environment';
@@ -49,7 +49,7 @@ function describe(map: JourneyMap): string {
   return `map "${map.id}" version ${map.version}: ${map.stages.length} stages, ${touchpoints} touchpoints, ${milestones} milestones`;
 }
 
-function validate(files: string[], templates: EmailTemplates): number {
+function validate(files: string[], templates: EmailTemplates, team: Team): number {
   if (files.length === 0) throw new UsageError('maps validate: name at least one map file');
   let failures = 0;
   for (const file of files) {
@@ -62,7 +62,7 @@ function validate(files: string[], templates: EmailTemplates): number {
         console.log(`${file}: ok, trainers ${loadTrainers(file).map((t) => t.name).join(', ')}`);
         continue;
       }
-      console.log(`${file}: ok, ${describe(loadMapFile(file, templates))}`);
+      console.log(`${file}: ok, ${describe(loadMapFile(file, templates, team))}`);
     } catch (err) {
       if (!(err instanceof MapFileError)) throw err;
       console.error(err.message);
@@ -72,9 +72,9 @@ function validate(files: string[], templates: EmailTemplates): number {
   return failures > 0 ? 1 : 0;
 }
 
-async function publish(files: string[], templates: EmailTemplates): Promise<number> {
+async function publish(files: string[], templates: EmailTemplates, team: Team): Promise<number> {
   if (files.length === 0) throw new UsageError('maps publish: name at least one map file');
-  const maps = files.map((file) => loadMapFile(file, templates)); // all valid, or nothing is published
+  const maps = files.map((file) => loadMapFile(file, templates, team)); // all valid, or nothing is published
   const config = loadConfig();
   const client = await connectClient(config);
   try {
@@ -148,8 +148,8 @@ async function migrate(options: { map?: string; to?: string; query?: string; 'dr
 async function rehearseCommand(file: string, options: { customer?: string; events?: string; days?: string }) {
   const config = loadConfig();
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
-  const map = loadMapFile(file, templates);
   const team = MapCatalog.load(config.MAPS_DIR, templates).team;
+  const map = loadMapFile(file, templates, team);
   const today = new Date().toISOString();
   const customer: Customer = options.customer
     ? parseFile(options.customer, customerSchema)
@@ -204,6 +204,12 @@ async function rehearseCommand(file: string, options: { customer?: string; event
   }
 }
 
+/** What maps are checked against: the engine's email templates, and the team that staffs their roles. */
+function engine(): [EmailTemplates, Team] {
+  const config = loadConfig();
+  return [EmailTemplates.load(config.TEMPLATES_DIR), loadTeamFile(path.join(config.MAPS_DIR, TEAM_FILE))];
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -229,7 +235,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'maps' && command === 'validate') {
-    return validate(rest, EmailTemplates.load(loadConfig().TEMPLATES_DIR));
+    return validate(rest, ...engine());
   }
   if (group === 'maps' && command === 'render') {
     if (rest.length !== 1) throw new UsageError('maps render: name one map file');
@@ -243,7 +249,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'migrate') return migrate(values);
   if (group === 'maps' && command === 'publish') {
-    return publish(rest, EmailTemplates.load(loadConfig().TEMPLATES_DIR));
+    return publish(rest, ...engine());
   }
   if (group === 'maps' && command === 'rehearse') {
     if (rest.length !== 1) throw new UsageError('maps rehearse: name one map file');

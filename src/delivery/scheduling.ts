@@ -59,6 +59,8 @@ export function firstMeetingSlot(
   timeZone: string,
   durationMinutes: number,
   hours: WeeklyHours = BUSINESS_HOURS,
+  /** Slots someone already holds (the owner's other calls) are passed over. */
+  isTaken: (start: DateTime, end: DateTime) => boolean = () => false,
 ): { start: DateTime; end: DateTime } {
   const from = DateTime.fromISO(notBefore, { zone: timeZone }).plus({ hours: 1 }).startOf('hour').plus({ hours: 1 });
   const slot = firstSlot({
@@ -66,7 +68,7 @@ export function firstMeetingSlot(
     stepMinutes: 60,
     durationMinutes,
     days: 14,
-    match: (start, end) => (withinHours(start, end, timeZone, hours) ? true : undefined),
+    match: (start, end) => (withinHours(start, end, timeZone, hours) && !isTaken(start, end) ? true : undefined),
   });
   if (!slot) throw new Error(`no business-hours slot of ${durationMinutes} minutes within 14 days of ${notBefore}`);
   return { start: slot.start, end: slot.end };

@@ -57,24 +57,30 @@ export function loadTeamFile(file: string): Team {
   return parseFile(file, teamSchema);
 }
 
-/** Every role a map's touchpoints and stages name. */
-export function rolesOf(map: JourneyMap): Set<string> {
-  const roles = new Set<string>();
-  const notified = (whom: string | undefined) => {
-    if (whom && whom !== 'manager') roles.add(whom);
+/** Every place a map names a role (owners, and those escalations notify), with its path in the map. */
+export function roleUses(map: JourneyMap): { role: string; path: (string | number)[] }[] {
+  const uses: { role: string; path: (string | number)[] }[] = [];
+  const notified = (whom: string | undefined, path: (string | number)[]) => {
+    if (whom && whom !== 'manager') uses.push({ role: whom, path: [...path, 'notify'] });
   };
   map.stages.forEach((stage, i) => {
-    roles.add(stage.owner);
-    for (const { touchpoint } of stageTouchpoints(stage, i)) {
-      roles.add(touchpoint.owner);
-      if (touchpoint.action === 'task') touchpoint.onOverdue.forEach((level) => notified(level.notify));
+    uses.push({ role: stage.owner, path: ['stages', i, 'owner'] });
+    for (const { touchpoint, path } of stageTouchpoints(stage, i)) {
+      uses.push({ role: touchpoint.owner, path: [...path, 'owner'] });
+      if (touchpoint.action === 'task') touchpoint.onOverdue.forEach((level, l) => notified(level.notify, [...path, 'onOverdue', l]));
     }
-    for (const milestone of stage.milestones) {
-      notified(milestone.onMissed.notify);
-      milestone.onMissed.then.forEach((level) => notified(level.notify));
-    }
+    stage.milestones.forEach((milestone, m) => {
+      const where = ['stages', i, 'milestones', m, 'onMissed'];
+      notified(milestone.onMissed.notify, where);
+      milestone.onMissed.then.forEach((level, l) => notified(level.notify, [...where, 'then', l]));
+    });
   });
-  return roles;
+  return uses;
+}
+
+/** Every role a map's touchpoints and stages name. */
+export function rolesOf(map: JourneyMap): Set<string> {
+  return new Set(roleUses(map).map((use) => use.role));
 }
 
 /** What is wrong with a map, each problem at its path inside the map. */
@@ -84,15 +90,25 @@ export class MapProblems extends Error {
   }
 }
 
-/** Validates map data (from a file or a request); templates, when given, must exist for every email touchpoint. */
-export function parseMap(data: unknown, templates?: EmailTemplates): JourneyMap {
+/**
+ * Validates map data (from a file or a request). Templates, when given, must exist for every email
+ * touchpoint; a team, when given, must have someone in every role the map names.
+ */
+export function parseMap(data: unknown, templates?: EmailTemplates, team?: Team): JourneyMap {
   const result = journeyMapSchema.safeParse(data);
   if (!result.success) {
     throw new MapProblems(result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })));
   }
   const map = result.data;
-  if (!templates) return map;
   const problems: { path: string; message: string }[] = [];
+  for (const { role, path } of team ? roleUses(map) : []) {
+    if (team![role]) continue;
+    problems.push({ path: formatPath(path), message: `no one holds role "${role}" (the team has: ${Object.keys(team!).join(', ')})` });
+  }
+  if (!templates) {
+    if (problems.length > 0) throw new MapProblems(problems);
+    return map;
+  }
   map.stages.forEach((stage, s) => {
     for (const { touchpoint: t, path } of stageTouchpoints(stage, s)) {
       if (t.action !== 'email') continue;
@@ -117,9 +133,9 @@ export function parseMap(data: unknown, templates?: EmailTemplates): JourneyMap 
 }
 
 /** Reads and validates one map file: every problem names the file and the path inside it. */
-export function loadMapFile(file: string, templates?: EmailTemplates): JourneyMap {
+export function loadMapFile(file: string, templates?: EmailTemplates, team?: Team): JourneyMap {
   try {
-    return parseMap(readData(file), templates);
+    return parseMap(readData(file), templates, team);
   } catch (err) {
     if (err instanceof MapProblems) throw new MapFileError(file, err.problems.map((p) => `${p.path}: ${p.message}`));
     throw err;

@@ -5,14 +5,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import nodemailer from 'nodemailer';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
+import type { WebhookDelivery, WebhookInput } from '../../activities/webhooks';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
 import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
 import { loadTrainers, type Trainer } from '../delivery/availability';
 import { FileDeliveryLedger } from '../delivery/ledger';
 import { FileSuppressionList } from '../delivery/suppressions';
 import type { EmailTemplates } from '../delivery/templates';
-import { FileTrainerCalendar } from '../delivery/trainer-calendar';
+import { FileSessionCalendar } from '../delivery/session-calendar';
 import { PROJECT_ROOT } from '../config';
 import type { Customer } from '../journeys/customer';
 import { TRAINERS_FILE } from '../maps/catalog';
@@ -59,14 +60,14 @@ export async function rehearse(options: {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({
+    activities: rehearsalActivities({
       mailer: nodemailer.createTransport({ jsonTransport: true }), // builds every message, sends none
       ledger: new FileDeliveryLedger(ledgerDir),
       templates: options.templates,
       mailFrom: 'Rehearsal <rehearsal@journeys.local>',
       trainers: options.trainers ?? loadTrainers(path.join(PROJECT_ROOT, 'maps', TRAINERS_FILE)),
       // Inside the rehearsal's temporary folder, so the sessions it books are gone with it.
-      trainerCalendar: new FileTrainerCalendar(path.join(ledgerDir, 'trainer-calendar')),
+      sessionCalendar: new FileSessionCalendar(path.join(ledgerDir, 'session-calendar')),
       suppressions: new FileSuppressionList(path.join(ledgerDir, 'suppressions')),
       unsubscribeSecret: 'rehearsal-unsubscribe-secret',
       publicUrl: 'http://rehearsal.journeys.local',
@@ -114,7 +115,9 @@ export async function rehearse(options: {
           await snapshot();
         }
       };
-      for (const [i, { day, ...event }] of [...options.events].sort((a, b) => a.day - b.day).entries()) {
+      // Events scripted past the rehearsal's last day do not happen in it.
+      const events = options.events.filter((event) => event.day <= options.days).sort((a, b) => a.day - b.day);
+      for (const [i, { day, ...event }] of events.entries()) {
         await untilDay(day);
         await env.sleep(SIGNAL_OFFSET_MS);
         await snapshot();
@@ -127,11 +130,20 @@ export async function rehearse(options: {
       await untilDay(options.days);
       const final = await snapshot().catch(() => [...snapshots.values()].at(-1)!);
       await env.client.workflow.getHandle(handle.workflowId).terminate('rehearsal over').catch(() => undefined);
-      return { timeline: timelineOf([...snapshots.values()], purchasedAt, options.events), final };
+      return { timeline: timelineOf([...snapshots.values()], purchasedAt, events), final };
     });
   } finally {
     rmSync(ledgerDir, { recursive: true, force: true });
   }
+}
+
+/** The real activity code, except what would reach the world: emails are built and never sent, webhooks not called. */
+function rehearsalActivities(deps: ActivityDeps) {
+  return {
+    ...createActivities(deps),
+    callWebhook: (input: WebhookInput): Promise<WebhookDelivery> =>
+      Promise.resolve({ url: input.url, event: input.event, status: 0, deliveryId: 'not sent in a rehearsal' }),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, requireSecret, runMain } from '../config';
 import { loadTrainers } from '../delivery/availability';
 import { FileDeliveryLedger } from '../delivery/ledger';
 import { FileSuppressionList } from '../delivery/suppressions';
-import { FileTrainerCalendar } from '../delivery/trainer-calendar';
+import { FileSessionCalendar } from '../delivery/session-calendar';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { MapCatalog, TRAINERS_FILE } from '../maps/catalog';
@@ -67,7 +67,7 @@ runMain(async () => {
       templates,
       mailFrom: config.MAIL_FROM,
       trainers,
-      trainerCalendar: new FileTrainerCalendar(path.join(config.DATA_DIR, 'trainer-calendar')),
+      sessionCalendar: new FileSessionCalendar(path.join(config.DATA_DIR, 'session-calendar')),
       suppressions: new FileSuppressionList(path.join(config.DATA_DIR, 'suppressions')),
       unsubscribeSecret,
       publicUrl: config.publicUrl,

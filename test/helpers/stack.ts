@@ -7,7 +7,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createApp } from '../../src/api/app';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { FileTrainerCalendar } from '../../src/delivery/trainer-calendar';
+import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { FileSuppressionList } from '../../src/delivery/suppressions';
 import { JourneyService } from '../../src/journeys/service';
 import { MapRegistry } from '../../src/maps/registry';
@@ -70,7 +70,7 @@ export class LocalStack {
         templates,
         mailFrom: 'Customer Success <success@journeys.test>',
         trainers,
-        trainerCalendar: new FileTrainerCalendar(path.join(this.dataDir, 'trainer-calendar')),
+        sessionCalendar: new FileSessionCalendar(path.join(this.dataDir, 'session-calendar')),
         suppressions: new FileSuppressionList(path.join(this.dataDir, 'suppressions')),
         unsubscribeSecret: UNSUBSCRIBE_SECRET,
         publicUrl: `http://127.0.0.1:${this.apiPort}`,
@@ -89,6 +89,7 @@ export class LocalStack {
       journeys: new JourneyService(client, maps, catalog.team, TASK_QUEUE, this.options.allowDemoClock ?? false),
       maps,
       templates,
+      team: catalog.team,
       mailbox: this.catcher!.mailbox,
       suppressions: new FileSuppressionList(path.join(this.dataDir, 'suppressions')),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,

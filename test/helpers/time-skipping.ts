@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { FileTrainerCalendar } from '../../src/delivery/trainer-calendar';
+import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { FileSuppressionList } from '../../src/delivery/suppressions';
 import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
@@ -50,7 +50,7 @@ export async function runJourney<A extends Activities>(
       templates,
       mailFrom: 'Success <success@journeys.test>',
       trainers,
-      trainerCalendar: new FileTrainerCalendar(mkdtempSync(path.join(os.tmpdir(), 'trainer-calendar-'))),
+      sessionCalendar: new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-'))),
       suppressions: new FileSuppressionList(mkdtempSync(path.join(os.tmpdir(), 'suppressions-'))),
       unsubscribeSecret: 'test-unsubscribe-secret',
       publicUrl: 'http://journeys.test',

@@ -279,6 +279,9 @@ test('publishing a map version is explicit; new journeys start on the latest pub
   const invalid = await stack.post('/v1/maps', { ...v1, version: 2, stages: [{ ...v1.stages[0], owner: undefined }] });
   expect(invalid.status).toBe(400);
   expect(invalid.body.issues).toEqual(expect.arrayContaining([{ field: 'stages[0].owner', message: 'is required' }]));
+  const unstaffed = await stack.post('/v1/maps', { ...v1, version: 2, stages: [{ ...v1.stages[0], owner: 'ghostRole' }, ...v1.stages.slice(1)] });
+  expect(unstaffed.status).toBe(400);
+  expect(unstaffed.body.issues).toEqual([{ field: 'stages[0].owner', message: expect.stringMatching(/^no one holds role "ghostRole"/) }]);
 
   const v2 = { ...v1, version: 2, name: 'Default success journey, reviewed' };
   expect(await stack.post('/v1/maps', v2)).toEqual({ status: 201, body: { id: 'default', version: 2 } });

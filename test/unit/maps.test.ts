@@ -169,3 +169,17 @@ test('a role only an escalation notifies must be staffed too', () => {
   writeFileSync(path.join(teamDir, 'team.yaml'), readFileSync(path.join(MAPS_DIR, 'team.yaml')));
   expect(() => MapCatalog.load(teamDir, templates)).toThrow(/no default person for role\(s\) customerSuccessDirector used by map "default"/);
 });
+
+test('validation against the team names every place a map uses a role nobody holds', () => {
+  const map = defaultMapData();
+  map.stages[0].touchpoints[1].owner = 'ghostRole';
+  map.stages[0].milestones[0].onMissed.notify = 'customerSuccessDirector';
+  const file = path.join(dir, 'unstaffed.yaml');
+  writeFileSync(file, stringify(map));
+  expect(() => loadMapFile(file, templates, catalog.team)).toThrow(
+    [
+      `${file}: stages[0].touchpoints[1].owner: no one holds role "ghostRole" (the team has: successManager, accountManager, executiveSponsor, digitalSuccess)`,
+      `${file}: stages[0].milestones[0].onMissed.notify: no one holds role "customerSuccessDirector" (the team has: successManager, accountManager, executiveSponsor, digitalSuccess)`,
+    ].join('\n'),
+  );
+});

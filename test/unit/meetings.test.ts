@@ -10,7 +10,7 @@ import { createActivities, type ActivityDeps } from '../../activities';
 import { INVALID_MEETING_CHANGE, NO_TRAINER_AVAILABLE, SLOT_TAKEN, type BookedMeeting, type MeetingChange } from '../../activities/meetings';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { FileSuppressionList } from '../../src/delivery/suppressions';
-import { FileTrainerCalendar } from '../../src/delivery/trainer-calendar';
+import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
 import { catalog, customerFixture, templates, trainers } from '../helpers/fixtures';
 
@@ -22,7 +22,7 @@ const BERLIN = 'Europe/Berlin';
 
 let catcher: MailCatcher;
 let deps: ActivityDeps;
-let calendar: FileTrainerCalendar;
+let calendar: FileSessionCalendar;
 let activities: ReturnType<typeof createActivities>;
 
 beforeAll(async () => {
@@ -35,14 +35,14 @@ afterAll(async () => {
 
 beforeEach(() => {
   // A fresh calendar and ledger for every test: the trainers start each one free.
-  calendar = new FileTrainerCalendar(mkdtempSync(path.join(os.tmpdir(), 'trainer-calendar-')));
+  calendar = new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-')));
   deps = {
     mailer: nodemailer.createTransport(`smtp://127.0.0.1:${catcher.port}`),
     ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
     templates,
     mailFrom: 'Customer Success <success@journeys.test>',
     trainers,
-    trainerCalendar: calendar,
+    sessionCalendar: calendar,
     suppressions: new FileSuppressionList(mkdtempSync(path.join(os.tmpdir(), 'suppressions-'))),
     unsubscribeSecret: 'test-unsubscribe-secret',
     publicUrl: 'http://journeys.test',
@@ -126,7 +126,7 @@ test('a training goes to the first free trainer, who organizes it; everyone gets
     status: 'booked',
   });
   expect(await calendar.bookingsOf(lena!.email)).toEqual([
-    { bookingId: booking.bookingId, trainerEmail: lena!.email, start: booking.startsAt, end: booking.endsAt },
+    { bookingId: booking.bookingId, personEmail: lena!.email, start: booking.startsAt, end: booking.endsAt },
   ]);
 
   const { mail, to, ics } = await sentUnder(`journey-${who.customerId}/run-1/term-1/reports-training#1`);
@@ -179,7 +179,7 @@ test('a reschedule sends the same event at SEQUENCE:1 with the new start; a canc
   expect(mailtos(rescheduled.ics, 'ATTENDEE')).toContain(lena!.email);
   // The trainer's time moved with it.
   expect(await calendar.bookingsOf(lena!.email)).toEqual([
-    { bookingId: booking.bookingId, trainerEmail: lena!.email, start: moved.startsAt, end: moved.endsAt },
+    { bookingId: booking.bookingId, personEmail: lena!.email, start: moved.startsAt, end: moved.endsAt },
   ]);
 
   // The same change delivered again (a retry) returns the same booking and sends nothing more.
@@ -219,8 +219,8 @@ test("a reschedule onto the trainer's other session is refused with SlotTaken an
     message: expect.stringContaining(lena!.name),
   });
   expect(await calendar.bookingsOf(lena!.email)).toEqual([
-    { bookingId: booking.bookingId, trainerEmail: lena!.email, start: booking.startsAt, end: booking.endsAt },
-    { bookingId: other.bookingId, trainerEmail: lena!.email, start: other.startsAt, end: other.endsAt },
+    { bookingId: booking.bookingId, personEmail: lena!.email, start: booking.startsAt, end: booking.endsAt },
+    { bookingId: other.bookingId, personEmail: lena!.email, start: other.startsAt, end: other.endsAt },
   ]);
   expect((await catcher.mailbox.list()).filter((m) => m.journeyKey === `${booking.bookingId}/change-${changes}`)).toEqual([]);
   await expect(change(first, booking, { type: 'reschedule', startsAt: 'next tuesday' })).rejects.toMatchObject({ type: INVALID_MEETING_CHANGE });
@@ -242,7 +242,7 @@ test('a New York customer is trained by someone whose day overlaps theirs', asyn
   expect(DateTime.fromISO(booking.startsAt, { zone: 'America/New_York' }).toFormat('ccc HH:mm')).toBe('Mon 09:00');
 });
 
-test('a call is still the owner’s, on the first business hour, and reschedules without the trainer calendar', async () => {
+test('a call is the owner’s, on the first business hour the owner has free, and holds that time', async () => {
   const monday = quietMonday();
   const who = customer();
   const booking = await book(who, monday.set({ hour: 7 }), { kind: 'call' });
@@ -258,4 +258,12 @@ test('a call is still the owner’s, on the first business hour, and reschedules
   expect(DateTime.fromISO(moved.startsAt, { zone: BERLIN }).toFormat('ccc HH:mm')).toBe('Wed 15:30');
   expect(prop((await sentUnder(`${booking.bookingId}/change-${changes}`)).ics, 'SEQUENCE')).toEqual([':1']);
   expect(await calendar.bookingsOf(lena!.email)).toEqual([]);
+  expect(await calendar.bookingsOf(owner.email)).toEqual([
+    { bookingId: booking.bookingId, personEmail: owner.email, start: moved.startsAt, end: moved.endsAt },
+  ]);
+
+  // Another customer's call due then goes to the owner's next free hour: 15:00 and 16:00 would overlap
+  // the call moved to 15:30, so the next morning.
+  const other = await book(customer(), monday.plus({ days: 2 }).set({ hour: 13 }), { kind: 'call' });
+  expect(DateTime.fromISO(other.startsAt, { zone: BERLIN }).toFormat('ccc HH:mm')).toBe('Thu 09:00');
 });

@@ -16,7 +16,7 @@ import { unsubscribeRouter } from '../../src/api/unsubscribe';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { FileSuppressionList, unsubscribeToken, unsubscribeUrl } from '../../src/delivery/suppressions';
 import { EmailTemplates } from '../../src/delivery/templates';
-import { FileTrainerCalendar } from '../../src/delivery/trainer-calendar';
+import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { isTouchpointVariable, type Customer } from '../../src/journeys/customer';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
 import { catalog, customerFixture, TEMPLATES_DIR } from '../helpers/fixtures';
@@ -158,7 +158,7 @@ describe('journey emails over real SMTP', () => {
       templates: EmailTemplates.load(templatesDir),
       mailFrom: 'Customer Success <success@journeys.test>',
       trainers: [],
-      trainerCalendar: new FileTrainerCalendar(mkdtempSync(path.join(os.tmpdir(), 'trainer-calendar-'))),
+      sessionCalendar: new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-'))),
       suppressions,
       unsubscribeSecret: SECRET,
       publicUrl: baseUrl,

@@ -2,31 +2,31 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readRecord, readRecords, writeRecord } from './record-files';
 
-/** One training session holding a trainer's time. */
-export interface TrainerBooking {
+/** One session holding a person's time: a trainer's training session, or an owner's call. */
+export interface SessionBooking {
   bookingId: string;
-  trainerEmail: string;
+  personEmail: string;
   /** ISO instants (UTC). */
   start: string;
   end: string;
 }
 
-/** Who holds which trainer's time, shared by every worker that books training sessions. */
-export interface TrainerCalendar {
+/** Who holds which person's time, shared by every worker that books sessions, so nobody is booked twice at once. */
+export interface SessionCalendar {
   /**
-   * Holds start..end of the trainer for the booking: true if it now does (also when it already did),
+   * Holds start..end of the person for the booking: true if it now does (also when it already did),
    * false if another booking holds time overlapping it. A booking holds one slot: reserving another
    * moves it there and frees the old one.
    */
-  reserve(bookingId: string, trainerEmail: string, start: Date, end: Date): Promise<boolean>;
+  reserve(bookingId: string, personEmail: string, start: Date, end: Date): Promise<boolean>;
   /** Frees the booking's slot; nothing happens for a booking that holds none. */
   release(bookingId: string): Promise<void>;
-  isTaken(trainerEmail: string, start: Date, end: Date, exceptBookingId?: string): Promise<boolean>;
-  bookingsOf(trainerEmail: string): Promise<TrainerBooking[]>;
+  isTaken(personEmail: string, start: Date, end: Date, exceptBookingId?: string): Promise<boolean>;
+  bookingsOf(personEmail: string): Promise<SessionBooking[]>;
 }
 
 /** Whether any of the bookings (but `exceptBookingId`) overlaps start..end. */
-export function clashes(bookings: TrainerBooking[], start: Date, end: Date, exceptBookingId?: string): boolean {
+export function clashes(bookings: SessionBooking[], start: Date, end: Date, exceptBookingId?: string): boolean {
   return bookings.some(
     (b) => b.bookingId !== exceptBookingId && Date.parse(b.start) < end.getTime() && Date.parse(b.end) > start.getTime(),
   );
@@ -35,32 +35,32 @@ export function clashes(bookings: TrainerBooking[], start: Date, end: Date, exce
 /** A booking's file: its slot, and every claim it may hold (more than its slot's while a change is under way). */
 interface BookingRecord {
   bookingId: string;
-  slot?: Omit<TrainerBooking, 'bookingId'>;
+  slot?: Omit<SessionBooking, 'bookingId'>;
   claims: string[];
 }
 
 const CLAIM_MS = 30 * 60_000;
 
 /**
- * The trainer calendar in a folder (a shared volume for several workers): one JSON file per booking,
+ * The session calendar in a folder (a shared volume for several workers): one JSON file per booking,
  * written atomically (temporary file + rename, see record-files), and one claim file per
- * trainer and half hour the booking covers.
+ * person and half hour the booking covers.
  *
  * Why claim files: creating a file with the `wx` flag is atomic on every local file system: of two
- * workers claiming the same half hour, exactly one succeeds, with no lock to hold. A lock per trainer
+ * workers claiming the same half hour, exactly one succeeds, with no lock to hold. A lock per person
  * (mkdir around check-and-write) would need breaking when a worker dies holding it, and breaking a
  * lock safely is the hard part; a claim left behind by a crash instead belongs to a booking whose
  * file lists it, and the booking's next reserve or release (Temporal retries the activity) clears it.
  * Claims are taken in time order, so of two overlapping reservations at least one succeeds.
- * Half hours, because training sessions start on them; an odd slot (a reschedule to 10:15) claims
+ * Half hours, because sessions start on them; an odd slot (a reschedule to 10:15) claims
  * the half hours it touches, which may refuse a neighbour that only touches the same half hour.
  */
-export class FileTrainerCalendar implements TrainerCalendar {
+export class FileSessionCalendar implements SessionCalendar {
   constructor(private readonly dir: string) {}
 
-  async reserve(bookingId: string, trainerEmail: string, start: Date, end: Date): Promise<boolean> {
+  async reserve(bookingId: string, personEmail: string, start: Date, end: Date): Promise<boolean> {
     if (!(end > start)) throw new Error(`reserve ${bookingId}: the end (${end.toISOString()}) must be after the start`);
-    const slot = { trainerEmail: trainerEmail.toLowerCase(), start: start.toISOString(), end: end.toISOString() };
+    const slot = { personEmail: personEmail.toLowerCase(), start: start.toISOString(), end: end.toISOString() };
     const wanted = claimsOf(slot);
     const before = await this.read(bookingId);
     if (before?.slot && sameSlot(before.slot, slot) && sameSet(before.claims, wanted)) return true;
@@ -83,15 +83,15 @@ export class FileTrainerCalendar implements TrainerCalendar {
     if (record) await this.settle({ bookingId, claims: record.claims });
   }
 
-  async isTaken(trainerEmail: string, start: Date, end: Date, exceptBookingId?: string): Promise<boolean> {
-    return clashes(await this.bookingsOf(trainerEmail), start, end, exceptBookingId);
+  async isTaken(personEmail: string, start: Date, end: Date, exceptBookingId?: string): Promise<boolean> {
+    return clashes(await this.bookingsOf(personEmail), start, end, exceptBookingId);
   }
 
-  async bookingsOf(trainerEmail: string): Promise<TrainerBooking[]> {
+  async bookingsOf(personEmail: string): Promise<SessionBooking[]> {
     const records = await readRecords<BookingRecord>(this.bookingsDir);
-    const email = trainerEmail.toLowerCase();
+    const email = personEmail.toLowerCase();
     return records
-      .flatMap((r) => (r.slot?.trainerEmail === email ? [{ bookingId: r.bookingId, ...r.slot }] : []))
+      .flatMap((r) => (r.slot?.personEmail === email ? [{ bookingId: r.bookingId, ...r.slot }] : []))
       .sort((a, b) => a.start.localeCompare(b.start));
   }
 
@@ -144,19 +144,19 @@ export class FileTrainerCalendar implements TrainerCalendar {
   }
 }
 
-/** The claim files a slot needs: `<trainer>/<half hour, UTC>` for every half hour it touches. */
-function claimsOf(slot: { trainerEmail: string; start: string; end: string }): string[] {
+/** The claim files a slot needs: `<person>/<half hour, UTC>` for every half hour it touches. */
+function claimsOf(slot: { personEmail: string; start: string; end: string }): string[] {
   const claims: string[] = [];
   const end = Date.parse(slot.end);
   for (let at = Math.floor(Date.parse(slot.start) / CLAIM_MS) * CLAIM_MS; at < end; at += CLAIM_MS) {
     const stamp = new Date(at).toISOString().replace(/[-:]/g, '').slice(0, 13); // 20261124T0930
-    claims.push(`${encodeURIComponent(slot.trainerEmail)}/${stamp}Z`);
+    claims.push(`${encodeURIComponent(slot.personEmail)}/${stamp}Z`);
   }
   return claims;
 }
 
 function sameSlot(a: NonNullable<BookingRecord['slot']>, b: NonNullable<BookingRecord['slot']>): boolean {
-  return a.trainerEmail === b.trainerEmail && a.start === b.start && a.end === b.end;
+  return a.personEmail === b.personEmail && a.start === b.start && a.end === b.end;
 }
 
 function sameSet(a: string[], b: string[]): boolean {
