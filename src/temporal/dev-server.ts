@@ -6,7 +6,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { journeySearchAttributeKeys } from '../../workflows/search-attributes';
 
 /** The CLI's names for search attribute types (`--search-attribute Name=Type`). */
-const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+export const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
   TEXT: 'Text',
   KEYWORD: 'Keyword',
   INT: 'Int',

@@ -3,6 +3,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
 import { journeySearchAttributeKeys } from '../../workflows/search-attributes';
+import { CLI_TYPE_NAMES } from './dev-server';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
@@ -26,12 +27,29 @@ export async function registerJourneySearchAttributes(
   const known = await registeredNames(connection, namespace);
   const missing = journeySearchAttributeKeys.filter((key) => !known.has(key.name));
   if (missing.length > 0) {
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
-    });
+    try {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPES[key.type]])),
+      });
+    } catch (err) {
+      // Known to be missing, and not ours to add: journeys would fail on the first one they set.
+      if (known.size > 0) throw new MissingSearchAttributes(namespace, missing, err as Error);
+      throw err;
+    }
   }
   return missing.map((key) => key.name);
+}
+
+/** The namespace lacks journey search attributes and this process may not add them: an admin must, once. */
+export class MissingSearchAttributes extends Error {
+  constructor(namespace: string, missing: typeof journeySearchAttributeKeys, cause: Error) {
+    const flags = missing.map((key) => `--name ${key.name} --type ${CLI_TYPE_NAMES[key.type]}`).join(' ');
+    super(
+      `namespace "${namespace}" lacks the search attributes ${missing.map((key) => key.name).join(', ')} and this worker may not add them ` +
+        `(${cause.message}): register them once with \`temporal operator search-attribute create --namespace ${namespace} ${flags}\``,
+    );
+  }
 }
 
 /** The names the namespace knows; the time-skipping server cannot list them (it accepts adding them). */

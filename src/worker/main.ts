@@ -9,7 +9,7 @@ import { FileSessionCalendar } from '../delivery/session-calendar';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { MapCatalog, TRAINERS_FILE } from '../maps/catalog';
-import { registerJourneySearchAttributes } from '../temporal/search-attributes';
+import { MissingSearchAttributes, registerJourneySearchAttributes } from '../temporal/search-attributes';
 import { createJourneyWorker } from './create-worker';
 
 /** The worker process: runs journeys and their touchpoints until SIGINT/SIGTERM, then drains and stops. */
@@ -51,8 +51,10 @@ runMain(async () => {
     const added = await registerJourneySearchAttributes(connection, config.TEMPORAL_NAMESPACE);
     if (added.length > 0) log.info(`registered search attributes ${added.join(', ')}`);
   } catch (err) {
-    // Without operator rights (e.g. Temporal Cloud) an admin registers them once, up front.
-    log.warn({ err }, 'could not register the journey search attributes: register them (temporal operator search-attribute create) before journeys start');
+    // Known missing: a journey would fail each time it sets one, so the worker does not start.
+    if (err instanceof MissingSearchAttributes) throw new ConfigError(err.message);
+    // Not even listable (no operator rights, e.g. Temporal Cloud): an admin registers them once, up front.
+    log.warn({ err }, 'could not check the journey search attributes: make sure they are registered (temporal operator search-attribute create)');
   }
   const worker = await createJourneyWorker({
     connection,
