@@ -36,3 +36,19 @@ export function customerFixture(purchasedAt: number, overrides: Partial<Customer
 export function productEvent(type: string, fields: Record<string, string> = {}, occurredAt = Date.now()): ProductEvent {
   return { eventId: `${type}-${Math.random().toString(36).slice(2)}`, type, occurredAt: new Date(occurredAt).toISOString(), ...fields };
 }
+
+/** A purchase as a client POSTs it to /v1/purchases: bought now, one-year term. */
+export function purchaseBody(customerId: string, overrides: Record<string, unknown> = {}) {
+  const now = Date.now();
+  return {
+    customerId,
+    company: `${customerId} Ltd`,
+    contact: { name: 'Jo Bloggs', email: `jo@${customerId}.example` },
+    plan: 'pro',
+    segment: 'scaling',
+    timeZone: 'America/New_York',
+    purchaseDate: new Date(now).toISOString(),
+    renewalDate: new Date(now + 365 * DAY_MS).toISOString(),
+    ...overrides,
+  };
+}

@@ -30,6 +30,15 @@ export interface JourneyStory<A extends Activities> {
   untilDay: (days: number) => Promise<void>;
 }
 
+/** The real activities, each wrapped in jest.fn so a test can check its calls. */
+export const recordedActivities = (real: Activities) => ({
+  sendTouchpointEmail: jest.fn(real.sendTouchpointEmail),
+  bookMeeting: jest.fn(real.bookMeeting),
+  createOwnerTask: jest.fn(real.createOwnerTask),
+  callWebhook: jest.fn(real.callWebhook),
+  changeMeeting: jest.fn(real.changeMeeting),
+});
+
 let sequence = 0;
 
 /**

@@ -6,7 +6,7 @@ import { simpleParser } from 'mailparser';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../src/config';
 import { MapRegistry } from '../../src/maps/registry';
-import { DAY_MS } from '../helpers/fixtures';
+import { DAY_MS, purchaseBody } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
 import { LocalStack } from '../helpers/stack';
 
@@ -28,20 +28,7 @@ afterAll(async () => {
   await stack.stopAll();
 }, 60_000);
 
-function purchase(customerId: string, overrides: Record<string, unknown> = {}) {
-  const now = Date.now();
-  return {
-    customerId,
-    company: `${customerId} Ltd`,
-    contact: { name: 'Jo Bloggs', email: `jo@${customerId}.example` },
-    plan: 'pro',
-    segment: 'scaling',
-    timeZone: 'America/New_York',
-    purchaseDate: new Date(now).toISOString(),
-    renewalDate: new Date(now + 365 * DAY_MS).toISOString(),
-    ...overrides,
-  };
-}
+const purchase = purchaseBody;
 
 /** The journeys CLI against this stack, run asynchronously: the worker it needs runs in this very process. */
 function cli(...args: string[]) {

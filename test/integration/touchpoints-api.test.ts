@@ -1,5 +1,5 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { catalog, DAY_MS } from '../helpers/fixtures';
+import { catalog, DAY_MS, purchaseBody } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
 import { LocalStack } from '../helpers/stack';
 
@@ -46,20 +46,7 @@ async function call(method: string, route: string, body?: unknown, init: Request
   return answer;
 }
 
-function purchase(customerId: string, secondsPerDay: number) {
-  const now = Date.now();
-  return {
-    customerId,
-    company: `${customerId} Ltd`,
-    contact: { name: 'Jo Bloggs', email: `jo@${customerId}.example` },
-    plan: 'pro',
-    segment: 'scaling',
-    timeZone: 'America/New_York',
-    purchaseDate: new Date(now).toISOString(),
-    renewalDate: new Date(now + 365 * DAY_MS).toISOString(),
-    demoClock: { secondsPerDay },
-  };
-}
+const purchase = (customerId: string, secondsPerDay: number) => purchaseBody(customerId, { demoClock: { secondsPerDay } });
 
 async function buy(customerId: string, secondsPerDay: number): Promise<void> {
   const started = await call('POST', '/v1/purchases', purchase(customerId, secondsPerDay));

@@ -13,6 +13,7 @@ import {
   verifyWebhookSignature,
 } from '../../src/delivery/webhooks';
 import { freePort } from '../helpers/eventually';
+import { customerFixture } from '../helpers/fixtures';
 
 const SECRET = 'crm-shared-secret';
 // callWebhook reads only the secret; the mail dependencies stay out of this test.
@@ -60,18 +61,7 @@ afterEach(() => {
 function webhookInput(overrides: Partial<WebhookInput> = {}): WebhookInput {
   return {
     key: 'journey-acme/term-1/crm-kickoff#1',
-    customer: {
-      customerId: 'acme',
-      company: 'Acme Analytics',
-      contact: { name: 'Ana Lopez', email: 'ana@acme.example' },
-      plan: 'pro',
-      segment: 'scaling',
-      timeZone: 'Europe/Berlin',
-      purchaseDate: '2026-11-24T10:00:00.000Z',
-      renewalDate: '2027-11-24T10:00:00.000Z',
-      owners: {},
-      attributes: {},
-    },
+    customer: customerFixture(Date.parse('2026-11-24T10:00:00.000Z'), { owners: {} }),
     owner: { name: 'Sam Rivera', email: 'sam@journeys.test' },
     ownerRole: 'successManager',
     touchpointName: 'crm-kickoff',

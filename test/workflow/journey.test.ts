@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { JourneyState } from '../../workflows/journey';
 import { productEventSignal } from '../../workflows/messages';
 import { DAY_MS, productEvent } from '../helpers/fixtures';
-import { createTimeSkippingEnv, runJourney, type Activities, type JourneyStory } from '../helpers/time-skipping';
+import { createTimeSkippingEnv, recordedActivities, runJourney, type JourneyStory } from '../helpers/time-skipping';
 
 /** Whole journeys under time skipping: a year of a customer's life in seconds, real activity code. */
 let env: TestWorkflowEnvironment;
@@ -15,14 +15,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** The real activities, each wrapped in jest.fn to record its calls. */
-const recorded = (real: Activities) => ({
-  sendTouchpointEmail: jest.fn(real.sendTouchpointEmail),
-  bookMeeting: jest.fn(real.bookMeeting),
-  createOwnerTask: jest.fn(real.createOwnerTask),
-  callWebhook: jest.fn(real.callWebhook),
-  changeMeeting: jest.fn(real.changeMeeting),
-});
+const recorded = recordedActivities;
 
 const journey = (story: (ctx: JourneyStory<ReturnType<typeof recorded>>) => Promise<void>) =>
   runJourney(env, recorded, story);

@@ -11,7 +11,7 @@ import { parseMap } from '../../src/maps/catalog';
 import type { JourneyState } from '../../workflows/journey';
 import { completeTaskUpdate, contactUnsubscribedSignal, migrateMapUpdate, productEventSignal, reassignOwnerUpdate } from '../../workflows/messages';
 import { DAY_MS, productEvent, templates } from '../helpers/fixtures';
-import { createTimeSkippingEnv, runJourney, type Activities, type JourneyStory } from '../helpers/time-skipping';
+import { createTimeSkippingEnv, recordedActivities, runJourney, type JourneyStory } from '../helpers/time-skipping';
 
 /**
  * The map language's touchpoint rules, each played out under time skipping with the real activity code:
@@ -28,13 +28,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const recorded = (real: Activities) => ({
-  sendTouchpointEmail: jest.fn(real.sendTouchpointEmail),
-  bookMeeting: jest.fn(real.bookMeeting),
-  createOwnerTask: jest.fn(real.createOwnerTask),
-  callWebhook: jest.fn(real.callWebhook),
-  changeMeeting: jest.fn(real.changeMeeting),
-});
+const recorded = recordedActivities;
 type Story = JourneyStory<ReturnType<typeof recorded>>;
 
 /** A map from YAML, validated as a map author's would be. */
