@@ -1056,13 +1056,13 @@ async function changeMeeting(s: JourneyState, customer: Customer, request: Meeti
 async function changeMeetingNow(s: JourneyState, customer: Customer, request: MeetingChangeRequest): Promise<Booking> {
   const booking = changeableBooking(s, request.bookingId); // again: a change just before may have cancelled it
   const { workflowId, firstExecutionRunId } = workflowInfo();
-  const sequence = (booking.sequence ?? 0) + 1;
   const changed = await touchpoints.changeMeeting.executeWithOptions(
     { ...meetingChangeActivityOptions, summary: `${request.change.type === 'cancel' ? 'Cancel' : 'Reschedule'} ${booking.kind} "${booking.topic}"` },
     [
       {
-        // The update's id: a client retrying the same change gets it once; another change is another delivery.
-        key: `${workflowId}/${firstExecutionRunId}/${booking.bookingId}/change-${currentUpdateInfo()?.id ?? sequence}`,
+        // The update's id (this runs only in the update handler): a client retrying the same change gets it
+        // once; another change is another delivery.
+        key: `${workflowId}/${firstExecutionRunId}/${booking.bookingId}/change-${currentUpdateInfo()!.id}`,
         customer: { ...customer, renewalDate: s.renewalDate },
         booking,
         change: request.change,
