@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { findTrainingSlot } from '../src/delivery/availability';
 import { cancellationIcs, invitationIcs, type Invitation } from '../src/delivery/calendar';
 import { stableId } from '../src/delivery/ledger';
-import { firstMeetingSlot } from '../src/delivery/scheduling';
+import { CALL_SEARCH_DAYS, firstMeetingSlot } from '../src/delivery/scheduling';
 import { clashes } from '../src/delivery/session-calendar';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
@@ -11,6 +11,11 @@ import { address, refuseIfUnsubscribed, renderEmail, sendMail } from './mail';
 
 /** Failure type of a training session no trainer can give within the search window; retrying now cannot fix it. */
 export const NO_TRAINER_AVAILABLE = 'NoTrainerAvailable';
+/**
+ * Failure type of a call the owner has no free business hour for within CALL_SEARCH_DAYS; retrying the same
+ * search cannot fix it, so the journey hands the call to its owner as a task, as it does a training.
+ */
+export const NO_FREE_SLOT = 'NoFreeSlot';
 /** Failure type of a reschedule to a time the trainer already gives to another session. */
 export const SLOT_TAKEN = 'SlotTaken';
 /** Failure type of a change that cannot apply: to a cancelled meeting, or to a time that is not one. */
@@ -137,10 +142,6 @@ export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInpu
   });
 }
 
-/**
- * The earliest free training slot, held in the session calendar for this booking. Another worker may
- * take a slot between the look and the reservation: then the search runs again without that slot.
- */
 /** The owner's first free business-hours slot, held in the session calendar so two calls never overlap. */
 async function reserveCall(deps: ActivityDeps, input: MeetingInput, bookingId: string, notBefore: string) {
   const refused = new Set<number>();
@@ -149,11 +150,22 @@ async function reserveCall(deps: ActivityDeps, input: MeetingInput, bookingId: s
     const slot = firstMeetingSlot(notBefore, input.customer.timeZone, input.durationMinutes, undefined, (start, end) =>
       refused.has(start.toMillis()) || clashes(bookings, start.toJSDate(), end.toJSDate(), bookingId),
     );
+    if (!slot) {
+      throw ApplicationFailure.create({
+        type: NO_FREE_SLOT,
+        message: `${input.owner.name} has no free business-hours slot of ${input.durationMinutes} minutes within ${CALL_SEARCH_DAYS} days after ${notBefore} (${input.customer.timeZone})`,
+        nonRetryable: true,
+      });
+    }
     if (await deps.sessionCalendar.reserve(bookingId, input.owner.email, slot.start.toJSDate(), slot.end.toJSDate())) return slot;
     refused.add(slot.start.toMillis());
   }
 }
 
+/**
+ * The earliest free training slot, held in the session calendar for this booking. Another worker may
+ * take a slot between the look and the reservation: then the search runs again without that slot.
+ */
 async function reserveTraining(deps: ActivityDeps, input: MeetingInput, bookingId: string, notBefore: string) {
   const refused = new Set<string>();
   for (;;) {

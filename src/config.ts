@@ -26,6 +26,8 @@ const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('customer-journeys'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** Where people open the Temporal UI (the console links to it); http://localhost:TEMPORAL_UI_PORT unless set. */
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((url) => url.replace(/\/+$/, '')).optional(),
   /** A Temporal CLI to use instead of the one on PATH or the project's own. */
   TEMPORAL_CLI: z.string().min(1).optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -48,6 +50,8 @@ const envSchema = z.object({
   /** Set by the local stack: the API lists the mail caught there. */
   MAIL_CATCHER_DIR: folder.optional(),
   DATA_DIR: folder.default(path.join(PROJECT_ROOT, '.data')),
+  /** A prebuilt workflow bundle for the worker to run; the compiled worker uses the one `npm run build` made. */
+  WORKFLOW_BUNDLE: z.string().min(1).transform((file) => path.resolve(PROJECT_ROOT, file)).refine((file) => existsSync(file), 'no such file').optional(),
   MAPS_DIR: existingFolder.default(path.join(PROJECT_ROOT, 'maps')),
   TEMPLATES_DIR: existingFolder.default(path.join(PROJECT_ROOT, 'templates', 'emails')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -58,7 +62,11 @@ export type Config = z.infer<typeof envSchema> & {
   temporalAddress: string;
   smtpUrl: string;
   publicUrl: string;
+  temporalUiUrl: string;
 };
+
+/** Every variable the engine reads, for the README's table and its test. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
 
 /** A secret the API and the workers cannot run without (the CLI can). */
 export function requireSecret(config: Config, name: 'UNSUBSCRIBE_SECRET' | 'WEBHOOK_SECRET'): string {
@@ -85,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalAddress: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`,
     smtpUrl: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_CATCHER_PORT}`,
     publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.API_PORT}`,
+    temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
   };
 }
 

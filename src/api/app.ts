@@ -25,6 +25,10 @@ export interface AppDeps {
   /** Where unsubscribes are recorded, and the secret the workers sign unsubscribe links with. */
   suppressions: SuppressionList;
   unsubscribeSecret: string;
+  /** Whether each dependency answers now (Temporal, ...): what /readyz reports. */
+  readiness: () => Promise<Record<string, { ok: boolean; detail: string }>>;
+  /** What the console links to: the Temporal UI, and the namespace the journeys run in. */
+  console: { temporalUiUrl: string; namespace: string };
   log: Logger;
 }
 
@@ -62,7 +66,7 @@ const journeyFilter = z.object({
 });
 
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
-export function createApp({ journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, log }: AppDeps): express.Express {
+export function createApp({ journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, readiness, console: consoleSettings, log }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -75,8 +79,18 @@ export function createApp({ journeys, maps, templates, team, mailbox, suppressio
     }),
   );
 
+  // Liveness: the process answers. Readiness: it can do its work (a load balancer sends traffic only then).
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await readiness();
+    const ready = Object.values(checks).every((check) => check.ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/v1/console/settings', (_req, res) => {
+    res.json(consoleSettings);
   });
 
   app.post('/v1/purchases', async (req, res) => {

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { formatPath, MapProblems } from '../maps/catalog';
+import { isTemporalUnavailable } from '../temporal/client';
 
 /** An error with an HTTP status that the error handler answers as is. */
 export class HttpError extends Error {
@@ -19,7 +20,13 @@ export const conflict = (message: string, details: Record<string, unknown> = {})
 export const invalidField = (field: string, message: string) =>
   new HttpError(400, 'invalid request', { issues: [{ field, message }] });
 
-/** The one place errors become HTTP answers: 400 names each bad field, 404/409 say what, 500 says little. */
+/** How long a client should wait before retrying while a dependency is down. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one place errors become HTTP answers: 400 names each bad field, 404/409 say what, 503 says which
+ * dependency is down and when to retry, 500 says little.
+ */
 export function errorHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof ZodError) {
@@ -47,6 +54,12 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     }
     if (bodyError.status && bodyError.status >= 400 && bodyError.status < 500) {
       res.status(bodyError.status).json({ error: bodyError.message ?? 'bad request' });
+      return;
+    }
+    if (isTemporalUnavailable(err)) {
+      log.error({ err }, 'Temporal is unreachable');
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({ error: 'the journey engine cannot reach Temporal right now; nothing was changed, try again shortly', dependency: 'temporal' });
       return;
     }
     log.error({ err }, 'request failed');

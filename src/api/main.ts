@@ -7,7 +7,7 @@ import { createLogger } from '../logger';
 import { Mailbox } from '../mail/mailbox';
 import { MapCatalog } from '../maps/catalog';
 import { MapRegistry } from '../maps/registry';
-import { connectClient } from '../temporal/client';
+import { connectClient, temporalReachable } from '../temporal/client';
 import { createApp } from './app';
 
 /** The API process: purchases, product events and journey state over HTTP, and the console. */
@@ -23,7 +23,18 @@ runMain(async () => {
   const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
   const suppressions = new FileSuppressionList(path.join(config.DATA_DIR, 'suppressions'));
   await suppressions.checkWritable();
-  const app = createApp({ journeys, maps, templates, team: catalog.team, mailbox, suppressions, unsubscribeSecret, log });
+  const app = createApp({
+    journeys,
+    maps,
+    templates,
+    team: catalog.team,
+    mailbox,
+    suppressions,
+    unsubscribeSecret,
+    readiness: async () => ({ temporal: await temporalReachable(client) }),
+    console: { temporalUiUrl: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
+    log,
+  });
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
   });

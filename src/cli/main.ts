@@ -2,8 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import { z } from 'zod';
 import { HttpError } from '../api/errors';
 import { loadConfig } from '../config';
 import { MapRegistry } from '../maps/registry';
@@ -11,12 +9,8 @@ import { JourneyService } from '../journeys/service';
 import { connectClient } from '../temporal/client';
 import { EmailTemplates } from '../delivery/templates';
 import { loadTrainers } from '../delivery/availability';
-import { customerSchema, type Customer } from '../journeys/customer';
-import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, parseFile, TEAM_FILE, TRAINERS_FILE, type Team } from '../maps/catalog';
+import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, TEAM_FILE, TRAINERS_FILE, type Team } from '../maps/catalog';
 import { renderMermaid, renderSvg } from '../maps/render';
-import type { JourneyMap } from '../maps/schema';
-import { createTimeSkippingEnv } from '../rehearsal/environment';
-import { rehearse, type ScriptedEvent } from '../rehearsal/rehearse';
 
 const USAGE = `journeys: the map author's tool
 
@@ -36,18 +30,7 @@ const USAGE = `journeys: the map author's tool
 
 Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml.`;
 
-/** A mistake in what the user gave the CLI: printed as is, exit 1. */
-class UsageError extends Error {}
-
-const scriptedEventsSchema = z.array(
-  z.looseObject({ day: z.number().int().min(0), type: z.string().min(1) }).catchall(z.union([z.string(), z.number()])),
-);
-
-function describe(map: JourneyMap): string {
-  const touchpoints = map.stages.reduce((n, s) => n + s.touchpoints.length, 0);
-  const milestones = map.stages.reduce((n, s) => n + s.milestones.length, 0);
-  return `map "${map.id}" version ${map.version}: ${map.stages.length} stages, ${touchpoints} touchpoints, ${milestones} milestones`;
-}
+import { describeMap, UsageError } from './usage';
 
 function validate(files: string[], templates: EmailTemplates, team: Team): number {
   if (files.length === 0) throw new UsageError('maps validate: name at least one map file');
@@ -62,7 +45,7 @@ function validate(files: string[], templates: EmailTemplates, team: Team): numbe
         console.log(`${file}: ok, trainers ${loadTrainers(file).map((t) => t.name).join(', ')}`);
         continue;
       }
-      console.log(`${file}: ok, ${describe(loadMapFile(file, templates, team))}`);
+      console.log(`${file}: ok, ${describeMap(loadMapFile(file, templates, team))}`);
     } catch (err) {
       if (!(err instanceof MapFileError)) throw err;
       console.error(err.message);
@@ -145,65 +128,6 @@ async function migrate(options: { map?: string; to?: string; query?: string; 'dr
   }
 }
 
-async function rehearseCommand(file: string, options: { customer?: string; events?: string; days?: string }) {
-  const config = loadConfig();
-  const templates = EmailTemplates.load(config.TEMPLATES_DIR);
-  const team = MapCatalog.load(config.MAPS_DIR, templates).team;
-  const map = loadMapFile(file, templates, team);
-  const today = new Date().toISOString();
-  const customer: Customer = options.customer
-    ? parseFile(options.customer, customerSchema)
-    : customerSchema.parse({
-        customerId: 'rehearsal',
-        company: 'Rehearsal Inc',
-        contact: { name: 'Riley Rehearsal', email: 'riley@rehearsal.example' },
-        plan: 'pro',
-        segment: map.segments[0] ?? 'scaling',
-        timeZone: 'Europe/Berlin',
-        purchaseDate: today,
-        renewalDate: new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString(),
-      });
-  const events: ScriptedEvent[] = options.events ? parseFile(options.events, scriptedEventsSchema) : [];
-  const days = options.days === undefined ? 400 : Number(options.days);
-  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--days: must be a whole number from 1 to 3650');
-
-  // The SDK's progress lines (bundling, worker states) would bury the timeline.
-  Runtime.install({
-    logger: new DefaultLogger('WARN'),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
-  });
-  const trace = process.env.JOURNEYS_TRACE ? (line: string) => console.error(`${new Date().toISOString()} ${line}`) : undefined;
-  trace?.('starting the time-skipping test server');
-  const env = await createTimeSkippingEnv();
-  trace?.('test server up');
-  try {
-    const started = Date.now();
-    const { timeline, final } = await rehearse({
-      env,
-      map,
-      templates,
-      customer: { ...customer, owners: { ...team, ...customer.owners } },
-      events,
-      days,
-      trainers: loadTrainers(path.join(config.MAPS_DIR, TRAINERS_FILE)),
-      trace,
-    });
-    console.log(`Rehearsal of ${describe(map)} for ${customer.company} (${customer.segment}), bought on a Monday at 10:00 ${customer.timeZone}, ${days} days:\n`);
-    for (const entry of timeline) {
-      const date = entry.at.slice(0, 10);
-      console.log(`day ${String(entry.day).padStart(4)}  ${date}  ${entry.what}${entry.owner ? `  [owner: ${entry.owner}]` : ''}`);
-    }
-    console.log(
-      `\nAfter ${days} days: term ${final.term}, stage ${final.stage}, ${final.atRisk ? 'AT RISK' : 'not at risk'}` +
-        `${final.outcome ? `, outcome ${final.outcome.type}` : ''}. Rehearsed in ${((Date.now() - started) / 1000).toFixed(1)} s; nothing was sent.`,
-    );
-  } finally {
-    trace?.('stopping the test server');
-    // The timeline is printed by now: a server slow to stop must not hold the author's terminal.
-    await Promise.race([env.teardown(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-  }
-}
-
 /** What maps are checked against: the engine's email templates, and the team that staffs their roles. */
 function engine(): [EmailTemplates, Team] {
   const config = loadConfig();
@@ -253,6 +177,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'maps' && command === 'rehearse') {
     if (rest.length !== 1) throw new UsageError('maps rehearse: name one map file');
+    // Rehearsals run on the time-skipping test server, a development dependency: loaded only here, so every
+    // other command runs where only production dependencies are installed (the image).
+    const { rehearseCommand } = await import('./rehearse-command').catch((err: unknown) => {
+      const missing = (err as { code?: string }).code === 'MODULE_NOT_FOUND';
+      if (!missing) throw err;
+      throw new UsageError(`maps rehearse needs the development dependencies (@temporalio/testing): run it from a full install (npm ci), not the production image\n(${(err as Error).message.split('\n')[0]})`);
+    });
     await rehearseCommand(path.resolve(rest[0]!), values);
     return 0;
   }

@@ -50,9 +50,13 @@ export function firstSlot<T>(options: {
   return undefined;
 }
 
+/** How many days ahead a call is looked for: a call that cannot happen within two weeks needs a person. */
+export const CALL_SEARCH_DAYS = 14;
+
 /**
  * The first meeting slot on a weekday within business hours in the customer's time zone, on the
- * next full hour at least one hour after `notBefore`, so an invitation never lands for "right now".
+ * next full hour at least one hour after `notBefore`, so an invitation never lands for "right now";
+ * undefined when none is free within CALL_SEARCH_DAYS.
  */
 export function firstMeetingSlot(
   notBefore: string,
@@ -61,15 +65,14 @@ export function firstMeetingSlot(
   hours: WeeklyHours = BUSINESS_HOURS,
   /** Slots someone already holds (the owner's other calls) are passed over. */
   isTaken: (start: DateTime, end: DateTime) => boolean = () => false,
-): { start: DateTime; end: DateTime } {
+): { start: DateTime; end: DateTime } | undefined {
   const from = DateTime.fromISO(notBefore, { zone: timeZone }).plus({ hours: 1 }).startOf('hour').plus({ hours: 1 });
   const slot = firstSlot({
     from,
     stepMinutes: 60,
     durationMinutes,
-    days: 14,
+    days: CALL_SEARCH_DAYS,
     match: (start, end) => (withinHours(start, end, timeZone, hours) && !isTaken(start, end) ? true : undefined),
   });
-  if (!slot) throw new Error(`no business-hours slot of ${durationMinutes} minutes within 14 days of ${notBefore}`);
-  return { start: slot.start, end: slot.end };
+  return slot && { start: slot.start, end: slot.end };
 }

@@ -1,6 +1,6 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { readRecord, readRecords, writeRecord } from './record-files';
+import { createText, readRecord, readRecords, readText, writeRecord } from './record-files';
 
 /** One session holding a person's time: a trainer's training session, or an owner's call. */
 export interface SessionBooking {
@@ -108,13 +108,7 @@ export class FileSessionCalendar implements SessionCalendar {
   private async claim(claim: string, bookingId: string): Promise<boolean> {
     const file = path.join(this.claimsDir, claim);
     await mkdir(path.dirname(file), { recursive: true });
-    try {
-      await writeFile(file, bookingId, { flag: 'wx' });
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      return (await readText(file)) === bookingId;
-    }
+    return (await createText(file, bookingId)) || (await readText(file)) === bookingId;
   }
 
   private async unclaim(claim: string, bookingId: string): Promise<void> {
@@ -161,13 +155,4 @@ function sameSlot(a: NonNullable<BookingRecord['slot']>, b: NonNullable<BookingR
 
 function sameSet(a: string[], b: string[]): boolean {
   return a.length === b.length && b.every((item) => a.includes(item));
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }

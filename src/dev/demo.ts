@@ -50,6 +50,8 @@ async function main() {
   const api = values.api;
   const health = await fetch(`${api}/healthz`).catch(() => undefined);
   if (!health?.ok) throw new Error(`no engine answers at ${api}: start it with \`npm start\` first`);
+  // The engine knows where its Temporal UI is (TEMPORAL_UI_URL or TEMPORAL_UI_PORT).
+  const { temporalUiUrl } = (await (await fetch(`${api}/v1/console/settings`)).json()) as { temporalUiUrl: string };
 
   const tag = Date.now().toString(36);
   const timers: Promise<void>[] = [];
@@ -84,7 +86,7 @@ async function main() {
     }
   }
   const lastDay = Math.max(...TERM_DAYS);
-  console.log(`\n${count} journeys started on a ${secondsPerDay}-second day. Watch them in the Temporal UI (http://localhost:8233),`);
+  console.log(`\n${count} journeys started on a ${secondsPerDay}-second day. Watch them in the Temporal UI (${temporalUiUrl}),`);
   console.log(`the console (${api}) and the mail catcher (${api}/v1/mail). Scripted events run for about`);
   console.log(`${Math.ceil((lastDay * secondsPerDay) / 60)} minutes; Ctrl-C stops sending them (the journeys go on).`);
   await Promise.all(timers);

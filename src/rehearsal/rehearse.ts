@@ -18,6 +18,7 @@ import { PROJECT_ROOT } from '../config';
 import type { Customer } from '../journeys/customer';
 import { TRAINERS_FILE } from '../maps/catalog';
 import type { JourneyMap } from '../maps/schema';
+import { workflowSources } from '../worker/create-worker';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -59,7 +60,7 @@ export async function rehearse(options: {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    ...workflowSources,
     activities: rehearsalActivities({
       mailer: nodemailer.createTransport({ jsonTransport: true }), // builds every message, sends none
       ledger: new FileDeliveryLedger(ledgerDir),

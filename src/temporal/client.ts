@@ -1,8 +1,40 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { status } from '@grpc/grpc-js';
 import type { Config } from '../config';
+
+/**
+ * Retries of a call while the Temporal server does not answer: seven attempts with backoff, about three
+ * seconds in all (the SDK's default, ten, holds a caller for about nineteen). Past that the API answers
+ * 503 with Retry-After, and the caller (billing, the product) retries, as it would after any 503.
+ */
+const CALL_ATTEMPTS = 7;
 
 /** A Temporal client for the configured server and namespace. */
 export async function connectClient(config: Pick<Config, 'temporalAddress' | 'TEMPORAL_NAMESPACE'>): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect({
+    address: config.temporalAddress,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: CALL_ATTEMPTS }))],
+  });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+/** gRPC codes that mean the server could not be reached or did not answer in time, not that the call was wrong. */
+const UNREACHABLE = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
+
+/** Whether an error (or what caused it) says the Temporal server is unreachable right now. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
+    if (typeof e.code === 'number' && UNREACHABLE.has(e.code) && 'details' in e) return true;
+  }
+  return false;
+}
+
+/** Asks the server whether it answers, within `timeoutMs`: what /readyz reports. */
+export async function temporalReachable(client: Client, timeoutMs = 2000): Promise<{ ok: boolean; detail: string }> {
+  try {
+    await client.connection.withDeadline(Date.now() + timeoutMs, () => client.connection.workflowService.getSystemInfo({}));
+    return { ok: true, detail: 'ok' };
+  } catch (err) {
+    return { ok: false, detail: `unreachable (${(err as Error).message.split('\n')[0]})` };
+  }
 }

@@ -1,11 +1,24 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { PROJECT_ROOT } from '../config';
 
 /** Where `npm run build` writes the prebuilt workflow bundle, so a worker starts without webpack. */
 export const WORKFLOW_BUNDLE_PATH = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+
+/** The workflows, and the interceptor every journey worker runs them with (see workflows/stale-activation-guard.ts). */
+export const WORKFLOWS_PATH = require.resolve('../../workflows');
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/stale-activation-guard')];
+
+/** What a worker (or the replayer) runs the journeys from when it bundles the sources itself. */
+export const workflowSources = { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } };
+
+/** The workflow bundle of the workflows and their interceptor, as `npm run build` writes it. */
+export async function bundleJourneyWorkflows(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
+  return code;
+}
 
 /** The journey worker: the interpreter's workflows and the touchpoint activities on one task queue. */
 export async function createJourneyWorker(options: {
@@ -15,15 +28,15 @@ export async function createJourneyWorker(options: {
   deps: ActivityDeps;
   /** Use the prebuilt bundle when there is one (production); tests bundle the TypeScript sources. */
   usePrebuiltBundle?: boolean;
+  /** A prebuilt bundle to run instead (WORKFLOW_BUNDLE), e.g. one a test made for workers it restarts often. */
+  workflowBundlePath?: string;
 }): Promise<Worker> {
-  const prebuilt = options.usePrebuiltBundle && existsSync(WORKFLOW_BUNDLE_PATH);
+  const prebuilt = options.workflowBundlePath ?? (options.usePrebuiltBundle && existsSync(WORKFLOW_BUNDLE_PATH) ? WORKFLOW_BUNDLE_PATH : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(prebuilt
-      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
-      : { workflowsPath: require.resolve('../../workflows') }),
+    ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : workflowSources),
   });
 }

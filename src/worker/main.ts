@@ -63,6 +63,7 @@ runMain(async () => {
     // Compiled (npm start, the image): the bundle `npm run build` made with it. From the TypeScript sources
     // (tsx, tests): bundled now, so the worker never runs workflow code older than its own.
     usePrebuiltBundle: __filename.endsWith('.js'),
+    workflowBundlePath: config.WORKFLOW_BUNDLE,
     deps: {
       mailer,
       ledger,

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createApp } from '../../src/api/app';
@@ -14,6 +14,7 @@ import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
 import { ensureTemporalCli } from '../../src/temporal/binaries';
+import { connectClient, temporalReachable } from '../../src/temporal/client';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createJourneyWorker } from '../../src/worker/create-worker';
 import { freePort } from './eventually';
@@ -21,6 +22,7 @@ import { catalog, templates, trainers } from './fixtures';
 
 const TASK_QUEUE = 'customer-journeys';
 export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret';
+export const TEMPORAL_UI_URL = 'http://temporal-ui.test:8080';
 
 /**
  * The real engine on loopback: the Temporal dev server on a SQLite file, a real SMTP mail catcher,
@@ -33,7 +35,7 @@ export class LocalStack {
   private workerConnection?: NativeConnection;
   private worker?: Worker;
   private workerRun?: Promise<void>;
-  private clientConnection?: Connection;
+  private client?: Client;
   private server?: Server;
   apiUrl = '';
   private temporalPort = 0;
@@ -81,8 +83,9 @@ export class LocalStack {
   }
 
   async startApi(): Promise<void> {
-    this.clientConnection = await Connection.connect({ address: this.devServer!.address });
-    const client = new Client({ connection: this.clientConnection, namespace: 'default' });
+    // The API's own client, with its retry policy, so the tests meet what the API meets.
+    const client = await connectClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default' });
+    this.client = client;
     const maps = new MapRegistry(client, TASK_QUEUE);
     await maps.publishFirstVersions(catalog.all());
     const app = createApp({
@@ -93,6 +96,8 @@ export class LocalStack {
       mailbox: this.catcher!.mailbox,
       suppressions: new FileSuppressionList(path.join(this.dataDir, 'suppressions')),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
+      readiness: async () => ({ temporal: await temporalReachable(client) }),
+      console: { temporalUiUrl: TEMPORAL_UI_URL, namespace: 'default' },
       log: createLogger('api-test', 'silent'),
     });
     this.apiPort ||= await freePort();
@@ -105,7 +110,7 @@ export class LocalStack {
   async stopWorkerAndApi(): Promise<void> {
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
     this.server?.closeAllConnections();
-    await this.clientConnection?.close();
+    await this.client?.connection.close();
     this.worker?.shutdown();
     await this.workerRun;
     await this.workerConnection?.close();

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { FileSessionCalendar } from '../../src/delivery/session-calendar';
+import { FileSessionCalendar, type SessionCalendar } from '../../src/delivery/session-calendar';
 import { FileSuppressionList } from '../../src/delivery/suppressions';
 import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
@@ -16,6 +16,7 @@ import { journeyStateQuery } from '../../workflows/messages';
 import { customerFixture, DAY_MS, defaultMap, templates, trainers } from './fixtures';
 
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
+import { workflowSources } from '../../src/worker/create-worker';
 
 export { createTimeSkippingEnv } from '../../src/rehearsal/environment';
 
@@ -49,7 +50,7 @@ export async function runJourney<A extends Activities>(
   env: TestWorkflowEnvironment,
   wrap: (activities: Activities) => A,
   story: (ctx: JourneyStory<A>) => Promise<void>,
-  options: { map?: JourneyMap; clock?: { dayMs: number }; customer?: Partial<Customer> } = {},
+  options: { map?: JourneyMap; clock?: { dayMs: number }; customer?: Partial<Customer>; sessionCalendar?: SessionCalendar } = {},
 ): Promise<void> {
   const taskQueue = `journeys-${++sequence}`;
   const activities = wrap(
@@ -59,7 +60,7 @@ export async function runJourney<A extends Activities>(
       templates,
       mailFrom: 'Success <success@journeys.test>',
       trainers,
-      sessionCalendar: new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-'))),
+      sessionCalendar: options.sessionCalendar ?? new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-'))),
       suppressions: new FileSuppressionList(mkdtempSync(path.join(os.tmpdir(), 'suppressions-'))),
       unsubscribeSecret: 'test-unsubscribe-secret',
       publicUrl: 'http://journeys.test',
@@ -69,7 +70,7 @@ export async function runJourney<A extends Activities>(
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
+    ...workflowSources,
     activities,
   });
   const purchasedAt = await env.currentTimeMs();

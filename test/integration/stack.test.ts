@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../../src/config';
 import { MapRegistry } from '../../src/maps/registry';
 import { DAY_MS, purchaseBody } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
-import { LocalStack } from '../helpers/stack';
+import { LocalStack, TEMPORAL_UI_URL } from '../helpers/stack';
 
 /**
  * The engine end to end on this machine: the real Temporal dev server, a real SMTP server on
@@ -70,6 +70,8 @@ test('a purchase starts the journey and the welcome email reaches the contact', 
   const console = await fetch(`${stack.apiUrl}/`);
   expect(console.headers.get('content-type')).toContain('text/html');
   expect(await console.text()).toContain('<title>Customer journeys</title>');
+  // The console's "Temporal UI" link goes where this installation's UI is, not to a fixed port.
+  expect((await stack.get('/v1/console/settings')).body).toEqual({ temporalUiUrl: TEMPORAL_UI_URL, namespace: 'default' });
 
   const journey = await stack.get('/v1/customers/globex/journey');
   expect(journey.status).toBe(200);
@@ -245,6 +247,27 @@ test('restarting the worker, the API and the Temporal server keeps every journey
   expect(await mailTo('jo@cyberdyne.example')).toHaveLength(1);
   // Journeys started before the restart are all still there.
   expect((await stack.get('/v1/customers/globex/journey')).body.stage).toBe('onboarding');
+}, 120_000);
+
+test('while Temporal is down the API answers 503 with Retry-After, /healthz stays up and /readyz names Temporal', async () => {
+  await stack.devServer!.stop();
+  const event = await fetch(`${stack.apiUrl}/v1/customers/globex/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ eventId: 'g-down', type: 'user.login' }),
+  });
+  expect(event.status).toBe(503);
+  expect(event.headers.get('retry-after')).toBe('5');
+  expect(await event.json()).toMatchObject({ error: expect.stringContaining('cannot reach Temporal'), dependency: 'temporal' });
+  expect((await stack.get('/v1/customers/globex/journey')).status).toBe(503);
+  expect((await stack.get('/healthz')).status).toBe(200);
+  const readiness = await stack.get('/readyz');
+  expect(readiness.status).toBe(503);
+  expect(readiness.body).toMatchObject({ status: 'not ready', checks: { temporal: { ok: false, detail: expect.stringMatching(/^unreachable/) } } });
+
+  await stack.startTemporal();
+  await eventually(async () => expect((await stack.get('/readyz')).body).toEqual({ status: 'ready', checks: { temporal: { ok: true, detail: 'ok' } } }));
+  expect((await stack.post('/v1/customers/globex/events', { eventId: 'g-back', type: 'user.login' })).status).toBe(202);
 }, 120_000);
 
 test('publishing a map version is explicit; new journeys start on the latest published version', async () => {

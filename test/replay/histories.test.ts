@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { workflowSources } from '../../src/worker/create-worker';
 
 /**
  * Journeys recorded under earlier interpreter code (test/fixtures/histories, `npm run record-histories`)
@@ -16,5 +17,5 @@ test.each(['default', 'tech-touch', 'enterprise'])('there are recorded journeys 
 
 test.each(fixtures)('%s replays under the current workflow code', async (fixture) => {
   const history: unknown = JSON.parse(readFileSync(path.join(dir, fixture), 'utf8'));
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, fixture);
+  await Worker.runReplayHistory(workflowSources, history, fixture);
 });

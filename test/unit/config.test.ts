@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig, requireSecret } from '../../src/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, PROJECT_ROOT, requireSecret } from '../../src/config';
 
 test('defaults describe the local stack', () => {
   const config = loadConfig({});
@@ -34,4 +36,18 @@ test('the secrets are checked where they are needed, and PUBLIC_URL must be a we
   expect(config.publicUrl).toBe('https://journeys.example');
   expect(() => requireSecret(config, 'WEBHOOK_SECRET')).toThrow(/WEBHOOK_SECRET: is required/);
   expect(loadConfig({ API_PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+});
+
+test('the Temporal UI link follows TEMPORAL_UI_PORT, or TEMPORAL_UI_URL when set', () => {
+  expect(loadConfig({}).temporalUiUrl).toBe('http://localhost:8233');
+  expect(loadConfig({ TEMPORAL_UI_PORT: '9233' }).temporalUiUrl).toBe('http://localhost:9233');
+  expect(loadConfig({ TEMPORAL_UI_URL: 'https://temporal.example.com/' }).temporalUiUrl).toBe('https://temporal.example.com');
+  expect(() => loadConfig({ TEMPORAL_UI_URL: 'temporal.example.com' })).toThrow(/TEMPORAL_UI_URL: must be an http\(s\) URL/);
+});
+
+test("the README's variable table lists every variable the configuration accepts", () => {
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const tableRows = readme.split('\n').filter((line) => line.startsWith('| `'));
+  const listed = new Set(tableRows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1])));
+  expect(CONFIG_VARIABLES.filter((name) => !listed.has(name))).toEqual([]);
 });

@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../../activities';
-import { INVALID_MEETING_CHANGE, NO_TRAINER_AVAILABLE, SLOT_TAKEN, type BookedMeeting, type MeetingChange } from '../../activities/meetings';
+import { INVALID_MEETING_CHANGE, NO_FREE_SLOT, NO_TRAINER_AVAILABLE, SLOT_TAKEN, type BookedMeeting, type MeetingChange } from '../../activities/meetings';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { FileSuppressionList } from '../../src/delivery/suppressions';
 import { FileSessionCalendar } from '../../src/delivery/session-calendar';
@@ -232,6 +232,20 @@ test('a training no trainer has time for within 21 days fails for good with NoTr
     nonRetryable: true,
     message: expect.stringMatching(/no trainer for "Getting value from reports" has 540 free minutes within 21 days/),
   });
+});
+
+test('a call the owner has no free hour for within 14 days fails for good with NoFreeSlot, holding no time', async () => {
+  // Two weeks of the owner's business hours are taken, one call after another.
+  const monday = quietMonday();
+  for (let day = 0; day < 21; day += 1) {
+    await calendar.reserve(`busy-${day}`, owner.email, monday.plus({ days: day }).set({ hour: 0 }).toJSDate(), monday.plus({ days: day }).set({ hour: 23 }).toJSDate());
+  }
+  await expect(book(customer(), monday.set({ hour: 7 }), { kind: 'call' })).rejects.toMatchObject({
+    type: NO_FREE_SLOT,
+    nonRetryable: true,
+    message: expect.stringMatching(/^Sam Rivera has no free business-hours slot of 60 minutes within 14 days after /),
+  });
+  expect((await calendar.bookingsOf(owner.email)).map((b) => b.bookingId).filter((id) => !id.startsWith('busy-'))).toEqual([]);
 });
 
 test('a New York customer is trained by someone whose day overlaps theirs', async () => {
