@@ -10,7 +10,8 @@ import { connectClient } from '../temporal/client';
 import { EmailTemplates } from '../delivery/templates';
 import { loadTrainers } from '../delivery/availability';
 import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, TEAM_FILE, TRAINERS_FILE, type Team } from '../maps/catalog';
-import { renderMermaid, renderSvg } from '../maps/render';
+import { renderMermaid } from '../maps/render/mermaid';
+import { renderSvg } from '../maps/render/svg';
 
 const USAGE = `journeys: the map author's tool
 

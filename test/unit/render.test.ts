@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { loadMapFile } from '../../src/maps/catalog';
-import { exitRuleInWords, renderMermaid, renderSvg, timingInWords } from '../../src/maps/render';
+import { renderMermaid } from '../../src/maps/render/mermaid';
+import { renderSvg } from '../../src/maps/render/svg';
+import { exitRuleInWords, timingInWords } from '../../src/maps/render/words';
 import { journeyMapSchema, type JourneyMap } from '../../src/maps/schema';
 
 // Loaded on its own (not through the test fixtures): the renderers need only the map.
