@@ -12,7 +12,8 @@ import { parseMap, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
 import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
-import { errorHandler, notFound } from './errors';
+import { NotFoundError } from '../errors';
+import { errorHandler } from './errors';
 
 export interface AppDeps {
   journeys: JourneyService;
@@ -139,7 +140,7 @@ export function createApp({ journeys, maps, templates, team, mailbox, suppressio
   app.get('/v1/maps/:mapId', async (req: Request<{ mapId: string }>, res) => {
     const { version } = z.object({ version: z.coerce.number().int().min(1).optional() }).parse(req.query);
     const map = await maps.get(req.params.mapId, version);
-    if (!map) throw notFound(`no published map "${req.params.mapId}"${version ? ` version ${version}` : ''}`);
+    if (!map) throw new NotFoundError(`no published map "${req.params.mapId}"${version ? ` version ${version}` : ''}`);
     res.json(map);
   });
 
@@ -164,13 +165,13 @@ export function createApp({ journeys, maps, templates, team, mailbox, suppressio
     });
     app.get('/v1/mail/:id.eml', async (req: Request<{ id: string }>, res) => {
       const raw = await mailbox.raw(req.params.id);
-      if (!raw) throw notFound(`no caught mail "${req.params.id}"`);
+      if (!raw) throw new NotFoundError(`no caught mail "${req.params.id}"`);
       res.type('message/rfc822').send(raw);
     });
   }
 
   app.use('/', express.static(path.join(PROJECT_ROOT, 'src', 'api', 'console')));
-  app.use((req, _res, next) => next(notFound(`no route ${req.method} ${req.path}`)));
+  app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));
   return app;
 }

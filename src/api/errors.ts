@@ -1,27 +1,16 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
+import { ConflictError, InvalidInputError, NotFoundError, RefusedError, type FieldIssue } from '../errors';
 import { formatPath, MapProblems } from '../maps/catalog';
 import { isTemporalUnavailable } from '../temporal/client';
 
-/** An error with an HTTP status that the error handler answers as is. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-export const notFound = (message: string) => new HttpError(404, message);
-export const conflict = (message: string, details: Record<string, unknown> = {}) => new HttpError(409, message, details);
-/** A 400 for one field, shaped like a validation error so clients handle one form. */
-export const invalidField = (field: string, message: string) =>
-  new HttpError(400, 'invalid request', { issues: [{ field, message }] });
-
 /** How long a client should wait before retrying while a dependency is down. */
 const RETRY_AFTER_SECONDS = 5;
+
+/** A 400 that names each bad field: one form for the schema's findings and the domain's. */
+function invalidRequest(res: Response, issues: readonly FieldIssue[]): void {
+  res.status(400).json({ error: 'invalid request', issues });
+}
 
 /**
  * The one place errors become HTTP answers: 400 names each bad field, 404/409 say what, 503 says which
@@ -30,10 +19,7 @@ const RETRY_AFTER_SECONDS = 5;
 export function errorHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof ZodError) {
-      res.status(400).json({
-        error: 'invalid request',
-        issues: err.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message })),
-      });
+      invalidRequest(res, err.issues.map((issue) => ({ field: formatPath(issue.path), message: issue.message })));
       return;
     }
     if (err instanceof MapProblems) {
@@ -43,13 +29,22 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       });
       return;
     }
-    if (err instanceof HttpError) {
-      res.status(err.status).json({ error: err.message, ...err.details });
+    if (err instanceof InvalidInputError) {
+      invalidRequest(res, err.issues);
+      return;
+    }
+    if (err instanceof NotFoundError) {
+      res.status(404).json({ error: err.message });
+      return;
+    }
+    // A journey that refuses a change conflicts with it as much as one that has ended.
+    if (err instanceof ConflictError || err instanceof RefusedError) {
+      res.status(409).json({ error: err.message });
       return;
     }
     const bodyError = err as { type?: string; status?: number; message?: string };
     if (bodyError.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'invalid request', issues: [{ field: '(body)', message: 'is not valid JSON' }] });
+      invalidRequest(res, [{ field: '(body)', message: 'is not valid JSON' }]);
       return;
     }
     if (bodyError.status && bodyError.status >= 400 && bodyError.status < 500) {

@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
 import Handlebars from 'handlebars';
 import { readUnsubscribeToken, type SuppressionList, type UnsubscribeSubject } from '../delivery/suppressions';
+import { InvalidInputError } from '../errors';
 import { createLogger } from '../logger';
-import { invalidField } from './errors';
 
 export interface UnsubscribeOptions {
   /** The secret the workers sign unsubscribe links with. */
@@ -58,7 +58,7 @@ export function unsubscribeRouter({
       const subject = readUnsubscribeToken(secret, req.params.token);
       if (!subject) {
         // A one-click unsubscribe comes from a mail provider's machine, which reads JSON better than a page.
-        if (oneClick) throw invalidField('token', BAD_TOKEN);
+        if (oneClick) throw new InvalidInputError('token', BAD_TOKEN);
         return badLinkPage(res);
       }
       await suppressions.add({ ...subject, at: new Date().toISOString(), source: oneClick ? 'one-click' : 'link' });

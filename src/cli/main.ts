@@ -2,8 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { HttpError } from '../api/errors';
 import { loadConfig } from '../config';
+import { DomainError, InvalidInputError } from '../errors';
 import { MapRegistry } from '../maps/registry';
 import { JourneyService } from '../journeys/service';
 import { connectClient } from '../temporal/client';
@@ -69,8 +69,8 @@ async function publish(files: string[], templates: EmailTemplates, team: Team): 
         const published = await registry.publish(map);
         console.log(`${files[i]}: published map "${published.id}" version ${published.version}`);
       } catch (err) {
-        if (!(err instanceof HttpError)) throw err;
-        console.error(`${files[i]}: ${err.message}`);
+        if (!(err instanceof DomainError)) throw err;
+        console.error(`${files[i]}: ${describeDomainError(err)}`);
         failures += 1;
       }
     }
@@ -78,6 +78,11 @@ async function publish(files: string[], templates: EmailTemplates, team: Team): 
   } finally {
     await client.connection.close();
   }
+}
+
+/** A domain error as the CLI tells it: what went wrong, and each bad field with why, as the API names them. */
+function describeDomainError(err: DomainError): string {
+  return err instanceof InvalidInputError ? `invalid request ${JSON.stringify({ issues: err.issues })}` : err.message;
 }
 
 function mapping(option: string, value: string | undefined): Record<string, string> | undefined {
@@ -122,7 +127,7 @@ async function migrate(options: { map?: string; to?: string; query?: string; 'dr
     console.log(`${results.length} journeys: ${results.length - refused} ${options['dry-run'] ? 'would migrate' : 'migrated'}, ${refused} refused`);
     return refused > 0 ? 1 : 0;
   } catch (err) {
-    if (err instanceof HttpError) throw new UsageError(`${err.message}${JSON.stringify(err.details) === '{}' ? '' : ` ${JSON.stringify(err.details)}`}`);
+    if (err instanceof DomainError) throw new UsageError(describeDomainError(err));
     throw err;
   } finally {
     await client.connection.close();

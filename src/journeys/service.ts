@@ -38,7 +38,7 @@ import {
   journeyTaskOwnersKey,
   journeyTermKey,
 } from '../../workflows/search-attributes';
-import { conflict, invalidField, notFound } from '../api/errors';
+import { ConflictError, InvalidInputError, NotFoundError, RefusedError, type DomainError } from '../errors';
 import { rolesOf, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
 import type { Owner, Purchase } from './customer';
@@ -114,18 +114,18 @@ export class JourneyService {
   async startJourney(purchase: Purchase): Promise<StartedJourney> {
     const { mapId, demoClock, ...customerFields } = purchase;
     if (demoClock && !this.allowDemoClock) {
-      throw invalidField('demoClock', 'demo clocks are switched off on this engine (ALLOW_DEMO_CLOCK=true switches them on)');
+      throw new InvalidInputError('demoClock', 'demo clocks are switched off on this engine (ALLOW_DEMO_CLOCK=true switches them on)');
     }
     const map = mapId ? await this.maps.get(mapId) : await this.maps.forSegment(purchase.segment);
     if (!map && mapId) {
       const published = (await this.maps.versions()).map((v) => v.id);
-      throw invalidField('mapId', `no published map "${mapId}" (published: ${[...new Set(published)].join(', ') || 'none'})`);
+      throw new InvalidInputError('mapId', `no published map "${mapId}" (published: ${[...new Set(published)].join(', ') || 'none'})`);
     }
-    if (!map) throw conflict(`no published map for segment "${purchase.segment}" and no default map: publish one first`);
+    if (!map) throw new ConflictError(`no published map for segment "${purchase.segment}" and no default map: publish one first`);
     const customer = { ...customerFields, owners: { ...this.team, ...customerFields.owners } };
     const unstaffed = [...rolesOf(map)].filter((role) => !customer.owners[role]);
     if (unstaffed.length > 0) {
-      throw invalidField(`owners.${unstaffed[0]}`, `map "${map.id}" needs someone in this role and the team has no default`);
+      throw new InvalidInputError(`owners.${unstaffed[0]}`, `map "${map.id}" needs someone in this role and the team has no default`);
     }
     const workflowId = journeyWorkflowId(customer.customerId);
     try {
@@ -155,18 +155,18 @@ export class JourneyService {
     }
   }
 
-  /** Delivers a product event to a running journey; unknown customers are 404, ended journeys 409. */
+  /** Delivers a product event to a running journey; an unknown customer is not found, an ended journey a conflict. */
   async deliverEvent(customerId: string, event: ProductEventInput): Promise<{ workflowId: string; eventId: string }> {
     const description = await this.describe(customerId);
     if (description.status.name !== 'RUNNING') {
-      throw conflict(`the journey of customer "${customerId}" has ended (${description.status.name.toLowerCase()})`);
+      throw new ConflictError(`the journey of customer "${customerId}" has ended (${description.status.name.toLowerCase()})`);
     }
     const handle = this.client.workflow.getHandle(journeyWorkflowId(customerId));
     try {
       await handle.signal(productEventSignal, { ...event, occurredAt: event.occurredAt ?? new Date().toISOString() });
     } catch (err) {
       // The journey ended between the check and the signal.
-      if (err instanceof WorkflowNotFoundError) throw conflict(`the journey of customer "${customerId}" has ended`);
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError(`the journey of customer "${customerId}" has ended`);
       throw err;
     }
     return { workflowId: handle.workflowId, eventId: event.eventId };
@@ -216,7 +216,7 @@ export class JourneyService {
    */
   async migrate(order: MigrationOrder): Promise<MigrationResult[]> {
     const map = await this.maps.get(order.mapId, order.toVersion);
-    if (!map) throw invalidField('toVersion', `map "${order.mapId}" version ${order.toVersion} is not published`);
+    if (!map) throw new InvalidInputError('toVersion', `map "${order.mapId}" version ${order.toVersion} is not published`);
     const request = { map, stageMapping: order.stageMapping, milestoneMapping: order.milestoneMapping };
     const clauses = ['WorkflowType = "journeyWorkflow"', 'ExecutionStatus = "Running"', `${journeyMapKey.name} != "${map.id}@${map.version}"`];
     if (order.query) clauses.push(`(${order.query})`);
@@ -264,18 +264,18 @@ export class JourneyService {
   /** Completes a task in its journey; completing it again answers the first completion. */
   async completeTask(completion: TaskCompletion): Promise<OwnerTask> {
     const customerId = customerOfTask(completion.taskId);
-    if (!customerId) throw notFound(`no task "${completion.taskId}"`);
-    return this.update(customerId, completeTaskUpdate, completion, conflict);
+    if (!customerId) throw new NotFoundError(`no task "${completion.taskId}"`);
+    return this.update(customerId, completeTaskUpdate, completion);
   }
 
   /** Someone else holds an owner role for this customer from now on; open tasks move to them. */
   async reassignOwner(customerId: string, role: string, owner: Owner): Promise<OwnerReassignment> {
-    return this.update(customerId, reassignOwnerUpdate, { role, owner }, (message) => invalidField('role', message));
+    return this.update(customerId, reassignOwnerUpdate, { role, owner }, (reason) => new InvalidInputError('role', reason));
   }
 
   /** Reschedules or cancels a booked call or training session. */
   async changeMeeting(customerId: string, request: MeetingChangeRequest): Promise<Booking> {
-    return this.update(customerId, changeMeetingUpdate, request, conflict);
+    return this.update(customerId, changeMeetingUpdate, request);
   }
 
   /** The contact unsubscribed through a link: their journey stops emailing them. An ended journey has nothing to stop. */
@@ -287,22 +287,22 @@ export class JourneyService {
     }
   }
 
-  /** Runs an update on a running journey; a refusal by its validator becomes the HTTP error `refused` makes. */
+  /** Runs an update on a running journey; a refusal by its validator becomes the error `refused` makes (a RefusedError unless told). */
   private async update<Ret, Arg>(
     customerId: string,
     update: UpdateDefinition<Ret, [Arg]>,
     arg: Arg,
-    refused: (message: string) => Error,
+    refused: (reason: string) => DomainError = (reason) => new RefusedError(reason),
   ): Promise<Ret> {
     const description = await this.describe(customerId);
-    if (description.status.name !== 'RUNNING') throw conflict(`the journey of customer "${customerId}" has ended`);
+    if (description.status.name !== 'RUNNING') throw new ConflictError(`the journey of customer "${customerId}" has ended`);
     try {
       return await this.client.workflow.getHandle(journeyWorkflowId(customerId)).executeUpdate(update, { args: [arg] });
     } catch (err) {
       // The run ended (or continued into the next term) while the update waited: the caller may try again.
-      if (err instanceof WorkflowNotFoundError) throw conflict(`the journey of customer "${customerId}" moved on; try again`);
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError(`the journey of customer "${customerId}" moved on; try again`);
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-      throw rootCause(err).type === 'NotFound' ? notFound(reasonOf(err)) : refused(reasonOf(err));
+      throw rootCause(err).type === 'NotFound' ? new NotFoundError(reasonOf(err)) : refused(reasonOf(err));
     }
   }
 
@@ -310,7 +310,7 @@ export class JourneyService {
     try {
       return await this.client.workflow.getHandle(journeyWorkflowId(customerId)).describe();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(`no journey for customer "${customerId}"`);
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no journey for customer "${customerId}"`);
       throw err;
     }
   }

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import { mapRegistryWorkflow, type PublishedMap } from '../../workflows/map-registry';
 import { publishedMapsQuery, publishMapUpdate } from '../../workflows/messages';
-import { conflict } from '../api/errors';
+import { ConflictError } from '../errors';
 import { journeyMapSchema, type JourneyMap } from './schema';
 
 export const MAP_REGISTRY_WORKFLOW_ID = 'journey-maps';
@@ -26,7 +26,7 @@ export class MapRegistry {
     private readonly taskQueue: string,
   ) {}
 
-  /** Publishes a validated map; a version that is not newer than the published one is a 409. */
+  /** Publishes a validated map; a version that is not newer than the published one is a conflict. */
   async publish(map: JourneyMap): Promise<{ id: string; version: number }> {
     try {
       return await this.client.workflow.executeUpdateWithStart(publishMapUpdate, {
@@ -40,7 +40,7 @@ export class MapRegistry {
         }),
       });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowUpdateFailedError) throw new ConflictError(err.cause?.message ?? err.message);
       throw err;
     }
   }

@@ -399,4 +399,11 @@ test('journeys migrate moves journeys from the command line, after a dry run tha
   const badMapping = await cli(...args, '--stage-map', 'onboarding');
   expect(badMapping.code).toBe(1);
   expect(badMapping.stderr).toContain('--stage-map: must be OLD=NEW pairs separated by commas');
+
+  const unpublished = await cli('migrate', '--map', 'default', '--to', '999');
+  expect(unpublished).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: 'invalid request {"issues":[{"field":"toVersion","message":"map \\"default\\" version 999 is not published"}]}\n',
+  });
 });
