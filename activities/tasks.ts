@@ -1,5 +1,5 @@
-import { stableId } from '../src/delivery/ledger';
 import type { Person } from '../src/journeys/customer';
+import { taskIdFor } from '../src/journeys/tasks';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, renderEmail, sendMail } from './mail';
 
@@ -13,16 +13,6 @@ export interface CreatedTask {
   title: string;
   owner: Person;
   dueAt: string;
-}
-
-/** A task id names its customer, so `POST /v1/tasks/:taskId/complete` finds the journey without a lookup. */
-export function taskIdFor(customerId: string, key: string): string {
-  return `task-${customerId}-${stableId(key).slice(0, 12)}`;
-}
-
-/** The customer a task id belongs to, or undefined for something that is not a task id. */
-export function customerOfTask(taskId: string): string | undefined {
-  return /^task-(.+)-[0-9a-f]{12}$/.exec(taskId)?.[1];
 }
 
 /** Creates a task for the person who owns the moment and emails it to them. */

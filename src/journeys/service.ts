@@ -7,7 +7,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { customerOfTask } from '../../activities/tasks';
+import { customerOfTask } from './tasks';
 import {
   journeyWorkflow,
   type Booking,

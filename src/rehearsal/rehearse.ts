@@ -4,20 +4,17 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { WebhookDelivery, WebhookInput } from '../../activities/webhooks';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
 import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
-import { loadTrainers, type Trainer } from '../delivery/availability';
-import { FileDeliveryLedger } from '../delivery/ledger';
-import { FileSuppressionList } from '../delivery/suppressions';
+import type { Trainer } from '../delivery/availability';
 import type { EmailTemplates } from '../delivery/templates';
-import { FileSessionCalendar } from '../delivery/session-calendar';
 import { PROJECT_ROOT } from '../config';
 import type { Customer } from '../journeys/customer';
 import { TRAINERS_FILE } from '../maps/catalog';
 import type { JourneyMap } from '../maps/schema';
+import { buildActivityDeps, nonSendingMailer } from '../worker/activity-deps';
 import { workflowSources } from '../worker/create-worker';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -55,25 +52,25 @@ export async function rehearse(options: {
   trace?: (line: string) => void;
 }): Promise<{ timeline: TimelineEntry[]; final: JourneyState }> {
   const { env, map } = options;
-  const ledgerDir = mkdtempSync(path.join(os.tmpdir(), 'rehearsal-'));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rehearsal-'));
   const taskQueue = `rehearsal-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     ...workflowSources,
-    activities: rehearsalActivities({
-      mailer: nodemailer.createTransport({ jsonTransport: true }), // builds every message, sends none
-      ledger: new FileDeliveryLedger(ledgerDir),
-      templates: options.templates,
-      mailFrom: 'Rehearsal <rehearsal@journeys.local>',
-      trainers: options.trainers ?? loadTrainers(path.join(PROJECT_ROOT, 'maps', TRAINERS_FILE)),
-      // Inside the rehearsal's temporary folder, so the sessions it books are gone with it.
-      sessionCalendar: new FileSessionCalendar(path.join(ledgerDir, 'session-calendar')),
-      suppressions: new FileSuppressionList(path.join(ledgerDir, 'suppressions')),
-      unsubscribeSecret: 'rehearsal-unsubscribe-secret',
-      publicUrl: 'http://rehearsal.journeys.local',
-      webhookSecret: 'rehearsal-webhook-secret',
-    }),
+    activities: rehearsalActivities(
+      buildActivityDeps({
+        // Inside the rehearsal's temporary folder, so what it records (the sessions it books) is gone with it.
+        dataDir,
+        mailer: nonSendingMailer(),
+        templates: options.templates,
+        mailFrom: 'Rehearsal <rehearsal@journeys.local>',
+        trainers: options.trainers ?? path.join(PROJECT_ROOT, 'maps', TRAINERS_FILE),
+        unsubscribeSecret: 'rehearsal-unsubscribe-secret',
+        publicUrl: 'http://rehearsal.journeys.local',
+        webhookSecret: 'rehearsal-webhook-secret',
+      }),
+    ),
   });
   // Every rehearsal buys on a Monday at 10:00 in the customer's time zone, so delivery windows and
   // business hours fall the same way on every run.
@@ -134,7 +131,7 @@ export async function rehearse(options: {
       return { timeline: timelineOf([...snapshots.values()], purchasedAt, events), final };
     });
   } finally {
-    rmSync(ledgerDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,15 +1,11 @@
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
 import { ConfigError, loadConfig, requireSecret, runMain } from '../config';
-import { loadTrainers } from '../delivery/availability';
-import { FileDeliveryLedger } from '../delivery/ledger';
-import { FileSuppressionList } from '../delivery/suppressions';
-import { FileSessionCalendar } from '../delivery/session-calendar';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { MapCatalog, TRAINERS_FILE } from '../maps/catalog';
 import { MissingSearchAttributes, registerJourneySearchAttributes } from '../temporal/search-attributes';
+import { buildActivityDeps } from './activity-deps';
 import { createJourneyWorker } from './create-worker';
 
 /** The worker process: runs journeys and their touchpoints until SIGINT/SIGTERM, then drains and stops. */
@@ -29,21 +25,19 @@ runMain(async () => {
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
   MapCatalog.load(config.MAPS_DIR, templates);
-  // So is the trainers file: a mistake in it stops the worker with the file and path, not a booking later.
-  const trainers = loadTrainers(path.join(config.MAPS_DIR, TRAINERS_FILE));
-  // Every SMTP wait ends well inside the activity's one-minute start-to-close timeout, so an attempt
-  // never outlives its retry (which would pass the ledger check and send a second time).
-  const mailer = nodemailer.createTransport({
-    url: config.smtpUrl,
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 40_000,
+  const deps = buildActivityDeps({
+    dataDir: config.DATA_DIR,
+    smtpUrl: config.smtpUrl,
+    templates,
+    mailFrom: config.MAIL_FROM,
+    // So is the trainers file: a mistake in it stops the worker with the file and path, not a booking later.
+    trainers: path.join(config.MAPS_DIR, TRAINERS_FILE),
+    unsubscribeSecret: requireSecret(config, 'UNSUBSCRIBE_SECRET'),
+    publicUrl: config.publicUrl,
+    webhookSecret: requireSecret(config, 'WEBHOOK_SECRET'),
   });
-  const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
-  const webhookSecret = requireSecret(config, 'WEBHOOK_SECRET');
-  const ledger = new FileDeliveryLedger(path.join(config.DATA_DIR, 'deliveries'));
   // A ledger that cannot be written would resend every email on every retry: stop now instead.
-  await ledger.checkWritable().catch((err: Error) => {
+  await deps.ledger.checkWritable().catch((err: Error) => {
     throw new ConfigError(`DATA_DIR: cannot write the delivery ledger there (${err.message})`);
   });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -64,18 +58,7 @@ runMain(async () => {
     // (tsx, tests): bundled now, so the worker never runs workflow code older than its own.
     usePrebuiltBundle: __filename.endsWith('.js'),
     workflowBundlePath: config.WORKFLOW_BUNDLE,
-    deps: {
-      mailer,
-      ledger,
-      templates,
-      mailFrom: config.MAIL_FROM,
-      trainers,
-      sessionCalendar: new FileSessionCalendar(path.join(config.DATA_DIR, 'session-calendar')),
-      suppressions: new FileSuppressionList(path.join(config.DATA_DIR, 'suppressions')),
-      unsubscribeSecret,
-      publicUrl: config.publicUrl,
-      webhookSecret,
-    },
+    deps,
   });
   log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.temporalAddress}`);
   await worker.run();

@@ -8,13 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
 import type { BookedMeeting } from '../../activities/meetings';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { FileSessionCalendar } from '../../src/delivery/session-calendar';
-import { FileSuppressionList } from '../../src/delivery/suppressions';
-import { catalog, customerFixture, templates, trainers } from './fixtures';
+import { catalog, customerFixture, testActivityDeps, trainers } from './fixtures';
 
 const BOOKINGS = Number(process.env.BOOKINGS ?? 5000);
 const TRAININGS = Number(process.env.TRAININGS ?? 10);
@@ -37,18 +34,7 @@ async function main() {
       }),
     );
   }
-  const activities = createActivities({
-    mailer: nodemailer.createTransport({ jsonTransport: true }),
-    ledger: new FileDeliveryLedger(path.join(dir, 'ledger')),
-    templates,
-    mailFrom: 'Success <success@journeys.test>',
-    trainers,
-    sessionCalendar: calendar,
-    suppressions: new FileSuppressionList(path.join(dir, 'suppressions')),
-    unsubscribeSecret: 'test-unsubscribe-secret',
-    publicUrl: 'http://journeys.test',
-    webhookSecret: 'test-webhook-secret',
-  });
+  const activities = createActivities(testActivityDeps({ dataDir: dir, sessionCalendar: calendar }));
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR', () => undefined) });
   const filledIn = (Date.now() - filling) / 1000;
   const started = Date.now();

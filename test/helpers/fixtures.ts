@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/config';
 import { EmailTemplates } from '../../src/delivery/templates';
@@ -5,6 +7,7 @@ import type { Customer } from '../../src/journeys/customer';
 import type { ProductEvent } from '../../src/journeys/events';
 import { loadMapFile, MapCatalog, TRAINERS_FILE } from '../../src/maps/catalog';
 import { loadTrainers } from '../../src/delivery/availability';
+import { buildActivityDeps, nonSendingMailer, type ActivityDepsSettings, type BuiltActivityDeps, type Mailer } from '../../src/worker/activity-deps';
 
 export const MAPS_DIR = path.join(PROJECT_ROOT, 'maps');
 export const TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates', 'emails');
@@ -14,6 +17,25 @@ export const catalog = MapCatalog.load(MAPS_DIR, templates);
 export const trainers = loadTrainers(path.join(MAPS_DIR, TRAINERS_FILE));
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The activities' dependencies as the worker builds them, with the tests' addresses and secrets: the shipped
+ * templates and trainers, a fresh data folder, and a mailer that sends nothing, unless given.
+ */
+export function testActivityDeps(options: Partial<ActivityDepsSettings> & { smtpUrl?: string; mailer?: Mailer } = {}): BuiltActivityDeps {
+  const { smtpUrl, mailer, dataDir, ...settings } = options;
+  return buildActivityDeps({
+    ...(smtpUrl === undefined ? { mailer: mailer ?? nonSendingMailer() } : { smtpUrl }),
+    dataDir: dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'journeys-data-')),
+    templates,
+    mailFrom: 'Customer Success <success@journeys.test>',
+    trainers,
+    unsubscribeSecret: 'test-unsubscribe-secret',
+    publicUrl: 'http://journeys.test',
+    webhookSecret: 'test-webhook-secret',
+    ...settings,
+  });
+}
 
 /** A customer who bought at `purchasedAt` with a one-year term, staffed by the team's defaults. */
 export function customerFixture(purchasedAt: number, overrides: Partial<Customer> = {}): Customer {

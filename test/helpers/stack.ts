@@ -4,10 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
 import { createApp } from '../../src/api/app';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { FileSuppressionList } from '../../src/delivery/suppressions';
 import { JourneyService } from '../../src/journeys/service';
 import { MapRegistry } from '../../src/maps/registry';
@@ -18,7 +15,7 @@ import { connectClient, temporalReachable } from '../../src/temporal/client';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createJourneyWorker } from '../../src/worker/create-worker';
 import { freePort } from './eventually';
-import { catalog, templates, trainers } from './fixtures';
+import { catalog, templates, testActivityDeps } from './fixtures';
 
 const TASK_QUEUE = 'customer-journeys';
 export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret';
@@ -66,18 +63,12 @@ export class LocalStack {
       connection: this.workerConnection,
       namespace: 'default',
       taskQueue: TASK_QUEUE,
-      deps: {
-        mailer: nodemailer.createTransport(`smtp://127.0.0.1:${this.catcher!.port}`),
-        ledger: new FileDeliveryLedger(path.join(this.dataDir, 'deliveries')),
-        templates,
-        mailFrom: 'Customer Success <success@journeys.test>',
-        trainers,
-        sessionCalendar: new FileSessionCalendar(path.join(this.dataDir, 'session-calendar')),
-        suppressions: new FileSuppressionList(path.join(this.dataDir, 'suppressions')),
+      deps: testActivityDeps({
+        dataDir: this.dataDir,
+        smtpUrl: `smtp://127.0.0.1:${this.catcher!.port}`,
         unsubscribeSecret: UNSUBSCRIBE_SECRET,
         publicUrl: `http://127.0.0.1:${this.apiPort}`,
-        webhookSecret: 'test-webhook-secret',
-      },
+      }),
     });
     this.workerRun = this.worker.run();
   }

@@ -1,19 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { FileSessionCalendar, type SessionCalendar } from '../../src/delivery/session-calendar';
-import { FileSuppressionList } from '../../src/delivery/suppressions';
+import type { SessionCalendar } from '../../src/delivery/session-calendar';
 import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
 import { journeyStateQuery } from '../../workflows/messages';
-import { customerFixture, DAY_MS, defaultMap, templates, trainers } from './fixtures';
+import { customerFixture, DAY_MS, defaultMap, testActivityDeps } from './fixtures';
 
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
 import { workflowSources } from '../../src/worker/create-worker';
@@ -53,20 +47,7 @@ export async function runJourney<A extends Activities>(
   options: { map?: JourneyMap; clock?: { dayMs: number }; customer?: Partial<Customer>; sessionCalendar?: SessionCalendar } = {},
 ): Promise<void> {
   const taskQueue = `journeys-${++sequence}`;
-  const activities = wrap(
-    createActivities({
-      mailer: nodemailer.createTransport({ jsonTransport: true }),
-      ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
-      templates,
-      mailFrom: 'Success <success@journeys.test>',
-      trainers,
-      sessionCalendar: options.sessionCalendar ?? new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-'))),
-      suppressions: new FileSuppressionList(mkdtempSync(path.join(os.tmpdir(), 'suppressions-'))),
-      unsubscribeSecret: 'test-unsubscribe-secret',
-      publicUrl: 'http://journeys.test',
-      webhookSecret: 'test-webhook-secret',
-    }),
-  );
+  const activities = wrap(createActivities(testActivityDeps({ sessionCalendar: options.sessionCalendar })));
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,

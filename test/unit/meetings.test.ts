@@ -5,14 +5,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { INVALID_MEETING_CHANGE, NO_FREE_SLOT, NO_TRAINER_AVAILABLE, SLOT_TAKEN, type BookedMeeting, type MeetingChange } from '../../activities/meetings';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { FileSuppressionList } from '../../src/delivery/suppressions';
 import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
-import { catalog, customerFixture, templates, trainers } from '../helpers/fixtures';
+import { catalog, customerFixture, testActivityDeps, trainers } from '../helpers/fixtures';
 
 /** bookMeeting and changeMeeting as a worker runs them, against a real SMTP server on loopback. */
 const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR', () => undefined) });
@@ -36,18 +34,7 @@ afterAll(async () => {
 beforeEach(() => {
   // A fresh calendar and ledger for every test: the trainers start each one free.
   calendar = new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-')));
-  deps = {
-    mailer: nodemailer.createTransport(`smtp://127.0.0.1:${catcher.port}`),
-    ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
-    templates,
-    mailFrom: 'Customer Success <success@journeys.test>',
-    trainers,
-    sessionCalendar: calendar,
-    suppressions: new FileSuppressionList(mkdtempSync(path.join(os.tmpdir(), 'suppressions-'))),
-    unsubscribeSecret: 'test-unsubscribe-secret',
-    publicUrl: 'http://journeys.test',
-    webhookSecret: 'test-webhook-secret',
-  };
+  deps = testActivityDeps({ smtpUrl: `smtp://127.0.0.1:${catcher.port}`, sessionCalendar: calendar });
   activities = createActivities(deps);
 });
 

@@ -7,31 +7,31 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import express from 'express';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { SentEmail, TouchpointEmailInput } from '../../activities/email';
 import { CONTACT_UNSUBSCRIBED } from '../../activities/mail';
 import { errorHandler } from '../../src/api/errors';
 import { unsubscribeRouter } from '../../src/api/unsubscribe';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { FileSuppressionList, unsubscribeToken, unsubscribeUrl } from '../../src/delivery/suppressions';
 import { EmailTemplates } from '../../src/delivery/templates';
-import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { isTouchpointVariable, type Customer } from '../../src/journeys/customer';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
-import { catalog, customerFixture, TEMPLATES_DIR } from '../helpers/fixtures';
+import { catalog, customerFixture, TEMPLATES_DIR, testActivityDeps } from '../helpers/fixtures';
 
 const SECRET = 'test-unsubscribe-secret';
 const silent = { error: () => undefined };
 
 let server: Server;
 let baseUrl: string;
+/** The data folder the API and the worker share: the worker's suppression list is the one the API's unsubscribe page fills. */
+let dataDir: string;
 let suppressions: FileSuppressionList;
 const told: { customerId: string; email: string }[] = [];
 let failTelling = false;
 
 beforeAll(async () => {
-  suppressions = new FileSuppressionList(mkdtempSync(path.join(os.tmpdir(), 'suppressions-')));
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'journeys-data-'));
+  suppressions = new FileSuppressionList(path.join(dataDir, 'suppressions'));
   const app = express();
   app.use(
     unsubscribeRouter({
@@ -152,18 +152,14 @@ describe('journey emails over real SMTP', () => {
     const templatesDir = mkdtempSync(path.join(os.tmpdir(), 'templates-'));
     for (const name of ['welcome', 'login-help']) copyFileSync(path.join(TEMPLATES_DIR, `${name}.yaml`), path.join(templatesDir, `${name}.yaml`));
     writeFileSync(path.join(templatesDir, 'own-link.yaml'), 'subject: "Tips"\ntext: "Stop these here: {{unsubscribeUrl}}"\n');
-    deps = {
-      mailer: nodemailer.createTransport(`smtp://127.0.0.1:${catcher.port}`),
-      ledger: new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-'))),
+    deps = testActivityDeps({
+      dataDir,
+      smtpUrl: `smtp://127.0.0.1:${catcher.port}`,
       templates: EmailTemplates.load(templatesDir),
-      mailFrom: 'Customer Success <success@journeys.test>',
       trainers: [],
-      sessionCalendar: new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-'))),
-      suppressions,
       unsubscribeSecret: SECRET,
       publicUrl: baseUrl,
-      webhookSecret: 'test-webhook-secret',
-    };
+    });
   });
 
   afterAll(async () => {
