@@ -1,5 +1,5 @@
 import { stableId } from '../src/delivery/ledger';
-import type { Person } from '../src/journeys/customer';
+import type { CreatedTask } from '../contracts/journey';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, renderEmail, sendMail } from './mail';
 
@@ -8,12 +8,6 @@ export interface OwnerTaskInput extends TouchpointInput {
   dueAt: string;
 }
 
-export interface CreatedTask {
-  taskId: string;
-  title: string;
-  owner: Person;
-  dueAt: string;
-}
 
 /** A task id names its customer, so `POST /v1/tasks/:taskId/complete` finds the journey without a lookup. */
 export function taskIdFor(customerId: string, key: string): string {

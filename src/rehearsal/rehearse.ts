@@ -8,7 +8,7 @@ import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { WebhookDelivery, WebhookInput } from '../../activities/webhooks';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
-import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
+import { journeyStateQuery, productEventSignal } from '../../contracts/messages';
 import { loadTrainers, type Trainer } from '../delivery/availability';
 import { FileDeliveryLedger } from '../delivery/ledger';
 import { FileSuppressionList } from '../delivery/suppressions';
@@ -20,7 +20,7 @@ import { TRAINERS_FILE } from '../maps/catalog';
 import type { JourneyMap } from '../maps/schema';
 import { workflowSources } from '../worker/create-worker';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../../contracts/time';
 
 /** A product event the rehearsal sends on a given day after the purchase. */
 export interface ScriptedEvent {

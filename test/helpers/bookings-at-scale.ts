@@ -10,7 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import nodemailer from 'nodemailer';
 import { createActivities } from '../../activities';
-import type { BookedMeeting } from '../../activities/meetings';
+import type { BookedMeeting } from '../../contracts/journey';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { FileSuppressionList } from '../../src/delivery/suppressions';

@@ -13,7 +13,9 @@ export const defaultMap = loadMapFile(path.join(MAPS_DIR, 'default.yaml'), templ
 export const catalog = MapCatalog.load(MAPS_DIR, templates);
 export const trainers = loadTrainers(path.join(MAPS_DIR, TRAINERS_FILE));
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../../contracts/time';
+
+export { DAY_MS };
 
 /** A customer who bought at `purchasedAt` with a one-year term, staffed by the team's defaults. */
 export function customerFixture(purchasedAt: number, overrides: Partial<Customer> = {}): Customer {

@@ -12,7 +12,7 @@ import { FileSuppressionList } from '../../src/delivery/suppressions';
 import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
-import { journeyStateQuery } from '../../workflows/messages';
+import { journeyStateQuery } from '../../contracts/messages';
 import { customerFixture, DAY_MS, defaultMap, templates, trainers } from './fixtures';
 
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';

@@ -10,7 +10,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { SentEmail, TouchpointEmailInput } from '../../activities/email';
-import { CONTACT_UNSUBSCRIBED } from '../../activities/mail';
+import { CONTACT_UNSUBSCRIBED } from '../../contracts/failures';
 import { errorHandler } from '../../src/api/errors';
 import { unsubscribeRouter } from '../../src/api/unsubscribe';
 import { FileDeliveryLedger } from '../../src/delivery/ledger';
