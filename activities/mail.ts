@@ -3,12 +3,11 @@ import type { SendMailOptions } from 'nodemailer';
 import { stableId } from '../src/delivery/ledger';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ActivityDeps } from './deps';
+import { CONTACT_UNSUBSCRIBED } from '../contracts/failures';
 
 /** Failure type of an email the receiving side refused for good; retrying cannot fix it. */
 export const EMAIL_REJECTED = 'EmailRejected';
 
-/** Failure type of an email to an address that unsubscribed from journey emails; retrying cannot fix it. */
-export const CONTACT_UNSUBSCRIBED = 'ContactUnsubscribed';
 
 /** Fails for good when the contact unsubscribed: the journey then skips the touchpoint (a session becomes a task). */
 export async function refuseIfUnsubscribed(deps: ActivityDeps, contact: Person): Promise<void> {

@@ -1,25 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { INVALID_MEETING_CHANGE, NO_FREE_SLOT, NO_TRAINER_AVAILABLE, SLOT_TAKEN } from '../contracts/failures';
+import type { BookedMeeting, MeetingChange } from '../contracts/journey';
 import { DateTime } from 'luxon';
 import { findTrainingSlot } from '../src/delivery/availability';
 import { cancellationIcs, invitationIcs, type Invitation } from '../src/delivery/calendar';
 import { stableId } from '../src/delivery/ledger';
 import { CALL_SEARCH_DAYS, firstMeetingSlot } from '../src/delivery/scheduling';
 import { clashes } from '../src/delivery/session-calendar';
-import type { Customer, Person } from '../src/journeys/customer';
+import type { Customer } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, refuseIfUnsubscribed, renderEmail, sendMail } from './mail';
-
-/** Failure type of a training session no trainer can give within the search window; retrying now cannot fix it. */
-export const NO_TRAINER_AVAILABLE = 'NoTrainerAvailable';
-/**
- * Failure type of a call the owner has no free business hour for within CALL_SEARCH_DAYS; retrying the same
- * search cannot fix it, so the journey hands the call to its owner as a task, as it does a training.
- */
-export const NO_FREE_SLOT = 'NoFreeSlot';
-/** Failure type of a reschedule to a time the trainer already gives to another session. */
-export const SLOT_TAKEN = 'SlotTaken';
-/** Failure type of a change that cannot apply: to a cancelled meeting, or to a time that is not one. */
-export const INVALID_MEETING_CHANGE = 'InvalidMeetingChange';
 
 /** How many days ahead a training session is looked for. */
 const TRAINING_SEARCH_DAYS = 21;
@@ -31,23 +21,6 @@ export interface MeetingInput extends TouchpointInput {
   /** The meeting goes in the first business-hours slot after this moment, in the customer's time zone. */
   notBefore: string;
 }
-
-export interface BookedMeeting {
-  bookingId: string;
-  kind: 'call' | 'training';
-  topic: string;
-  startsAt: string;
-  endsAt: string;
-  timeZone: string;
-  owner: Person;
-  /** Who leads a training session (and organizes it in the calendar); a call is the owner's. */
-  trainer?: Person;
-  /** The iCalendar SEQUENCE last sent: 0 when booked, one more with every change. */
-  sequence: number;
-  status: 'booked' | 'cancelled';
-}
-
-export type MeetingChange = { type: 'reschedule'; startsAt: string } | { type: 'cancel'; reason: string };
 
 export interface MeetingChangeInput {
   /** The change's own idempotency key: each change is delivered once. */

@@ -1,4 +1,4 @@
-import type { Person } from '../src/journeys/customer';
+import type { CreatedTask } from '../contracts/journey';
 import { taskIdFor } from '../src/journeys/tasks';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, renderEmail, sendMail } from './mail';
@@ -8,12 +8,6 @@ export interface OwnerTaskInput extends TouchpointInput {
   dueAt: string;
 }
 
-export interface CreatedTask {
-  taskId: string;
-  title: string;
-  owner: Person;
-  dueAt: string;
-}
 
 /** Creates a task for the person who owns the moment and emails it to them. */
 export async function createOwnerTask(deps: ActivityDeps, input: OwnerTaskInput): Promise<CreatedTask> {

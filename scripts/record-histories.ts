@@ -10,7 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PROJECT_ROOT } from '../src/config';
 import type { JourneyMap } from '../src/maps/schema';
-import { completeTaskUpdate, contactUnsubscribedSignal, productEventSignal } from '../workflows/messages';
+import { completeTaskUpdate, contactUnsubscribedSignal, productEventSignal } from '../contracts/messages';
 import { catalog, DAY_MS, productEvent } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
 

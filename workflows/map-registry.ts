@@ -1,14 +1,11 @@
 import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { JourneyMap } from '../src/maps/schema';
-import { publishedMapsQuery, publishMapUpdate } from './messages';
+import type { PublishedMap } from '../contracts/journey';
+import type { JourneyMap } from '../contracts/map';
+import { publishedMapsQuery, publishMapUpdate } from '../contracts/messages';
 
 /** Older versions kept per map: journeys pin their own copy, so the registry needs only recent ones. */
 const VERSIONS_KEPT = 10;
 
-export interface PublishedMap {
-  map: JourneyMap;
-  publishedAt: string;
-}
 
 export interface MapRegistryInput {
   published?: Record<string, PublishedMap[]>;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { DELIVERY_UNCONFIRMED } from '../../contracts/failures';
 import { checkWritable, createRecord, readRecord, writeRecord } from './record-files';
 
 /**
@@ -17,8 +18,6 @@ export function stableId(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
-/** Failure type of a delivery that was handed over when its worker stopped: it is not made a second time. */
-export const DELIVERY_UNCONFIRMED = 'DeliveryUnconfirmed';
 
 /**
  * One file per delivery in a folder (the data folder locally, a shared volume for several workers),

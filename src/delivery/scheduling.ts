@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { WEEKDAYS, type Weekday } from '../../workflows/email-pacing';
+import { WEEKDAYS, type Weekday } from '../../contracts/map';
 
 export { WEEKDAYS, type Weekday };
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import '../zod-messages';
+import type * as Contract from '../../contracts/customer';
+import { DAY_MS } from '../../contracts/time';
 
 export function isTimeZone(zone: string): boolean {
   try {
@@ -47,7 +49,6 @@ const customerFields = z.strictObject({
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** A term shorter than a month or longer than ten years is a typo, not a contract. */
 const termIsSane = (c: { purchaseDate: string; renewalDate: string }) => {
   const days = (Date.parse(c.renewalDate) - Date.parse(c.purchaseDate)) / DAY_MS;
@@ -77,9 +78,16 @@ export function isTouchpointVariable(variable: string): boolean {
   return rest === undefined;
 }
 
-export type Person = z.infer<typeof personSchema>;
-export type Owner = z.infer<typeof ownerSchema>;
-export type Customer = z.infer<typeof customerSchema>;
+export type { Customer, Owner, Person } from '../../contracts/customer';
+
+/** True when each type is assignable to the other: what the schemas accept is what the contract says. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemasMatchTheContract: [
+  Same<z.infer<typeof personSchema>, Contract.Person>,
+  Same<z.infer<typeof ownerSchema>, Contract.Owner>,
+  Same<z.infer<typeof customerSchema>, Contract.Customer>,
+] = [true, true, true];
+void schemasMatchTheContract;
 
 /**
  * POST /v1/purchases: the customer; optionally the map to run instead of the segment's map, and a

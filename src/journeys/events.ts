@@ -19,11 +19,4 @@ export const productEventSchema = z
 
 export type ProductEventInput = z.infer<typeof productEventSchema>;
 
-/** The event as the journey receives it: always with the time it occurred. */
-export interface ProductEvent {
-  eventId: string;
-  type: string;
-  occurredAt: string;
-  renewsOn?: string;
-  [field: string]: string | number | boolean | undefined;
-}
+export type { ProductEvent } from '../../contracts/events';

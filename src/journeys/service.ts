@@ -8,15 +8,16 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { customerOfTask } from './tasks';
-import {
-  journeyWorkflow,
-  type Booking,
-  type JourneyState,
-  type MeetingChangeRequest,
-  type OwnerReassignment,
-  type OwnerTask,
-  type TaskCompletion,
-} from '../../workflows/journey';
+import type {
+  Booking,
+  JourneyState,
+  MeetingChangeRequest,
+  MigrationPlan,
+  OwnerReassignment,
+  OwnerTask,
+  TaskCompletion,
+} from '../../contracts/journey';
+import { journeyWorkflow } from '../../workflows/journey';
 import {
   changeMeetingUpdate,
   completeTaskUpdate,
@@ -26,8 +27,7 @@ import {
   migrationPreviewQuery,
   productEventSignal,
   reassignOwnerUpdate,
-} from '../../workflows/messages';
-import type { MigrationPlan } from '../../workflows/migration';
+} from '../../contracts/messages';
 import {
   customerIdKey,
   customerSegmentKey,
@@ -37,7 +37,7 @@ import {
   journeyStageKey,
   journeyTaskOwnersKey,
   journeyTermKey,
-} from '../../workflows/search-attributes';
+} from '../../contracts/search-attributes';
 import { ConflictError, InvalidInputError, NotFoundError, RefusedError, type DomainError } from '../errors';
 import { rolesOf, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';

@@ -4,8 +4,9 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { mapRegistryWorkflow, type PublishedMap } from '../../workflows/map-registry';
-import { publishedMapsQuery, publishMapUpdate } from '../../workflows/messages';
+import type { PublishedMap } from '../../contracts/journey';
+import { mapRegistryWorkflow } from '../../workflows/map-registry';
+import { publishedMapsQuery, publishMapUpdate } from '../../contracts/messages';
 import { ConflictError } from '../errors';
 import { journeyMapSchema, type JourneyMap } from './schema';
 

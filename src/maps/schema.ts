@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { roleName } from '../journeys/customer';
 import '../zod-messages';
-import { WEEKDAYS } from '../../workflows/email-pacing';
+import { STEP_OUTCOMES, WEEKDAYS } from '../../contracts/map';
+import type * as Contract from '../../contracts/map';
+import type { Timing, Touchpoint } from '../../contracts/map';
 
 /**
- * The journey-map language. A map is data: the workflow interprets it, so the types here are the
- * contract between the people who draw maps and the interpreter in workflows/journey.ts (which
- * imports only these types, never zod).
+ * The journey-map language's validation. Its types are the contract in contracts/map.ts (the interpreter
+ * imports those, never zod); the checks at the end of this file prove that what these schemas accept is
+ * exactly those types.
  */
 
 const id = z
@@ -42,8 +44,7 @@ export const deliveryWindowSchema = z
   })
   .refine((w) => w.from < w.to, { message: 'must end after it starts', path: ['to'] });
 
-/** How a step ended, for touchpoints that depend on it (a follow-up only for those who attended). */
-export const STEP_OUTCOMES = ['done', 'attended', 'no-show', 'failed', 'skipped'] as const;
+export { STEP_OUTCOMES };
 
 /** Which customers a touchpoint is for; every condition given must hold. */
 export const audienceSchema = z.strictObject({
@@ -353,12 +354,19 @@ export const journeyMapSchema = z
     }
   });
 
-export type Timing = z.infer<typeof timingSchema>;
-export type Audience = z.infer<typeof audienceSchema>;
-export type Touchpoint = z.infer<typeof touchpointSchema>;
-export type ScheduledTouchpoint = z.infer<typeof scheduledTouchpointSchema>;
-export type EscalationLevel = z.infer<typeof escalationLevelSchema>;
-export type Milestone = z.infer<typeof milestoneSchema>;
-export type Stage = z.infer<typeof stageSchema>;
-export type JourneyMap = z.infer<typeof journeyMapSchema>;
-export type Delivery = z.infer<typeof deliverySchema>;
+export type { Audience, Delivery, EscalationLevel, JourneyMap, Milestone, ScheduledTouchpoint, Stage, Timing, Touchpoint } from '../../contracts/map';
+
+/** True when each type is assignable to the other: what a schema accepts is what the contract says. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemasMatchTheContract: [
+  Same<z.infer<typeof timingSchema>, Contract.Timing>,
+  Same<z.infer<typeof audienceSchema>, Contract.Audience>,
+  Same<z.infer<typeof touchpointSchema>, Contract.Touchpoint>,
+  Same<z.infer<typeof scheduledTouchpointSchema>, Contract.ScheduledTouchpoint>,
+  Same<z.infer<typeof escalationLevelSchema>, Contract.EscalationLevel>,
+  Same<z.infer<typeof milestoneSchema>, Contract.Milestone>,
+  Same<z.infer<typeof stageSchema>, Contract.Stage>,
+  Same<z.infer<typeof deliverySchema>, Contract.Delivery>,
+  Same<z.infer<typeof journeyMapSchema>, Contract.JourneyMap>,
+] = [true, true, true, true, true, true, true, true, true];
+void schemasMatchTheContract;

@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { WebhookDelivery, WebhookInput } from '../../activities/webhooks';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
-import { journeyStateQuery, productEventSignal } from '../../workflows/messages';
+import { journeyStateQuery, productEventSignal } from '../../contracts/messages';
 import type { Trainer } from '../delivery/availability';
 import type { EmailTemplates } from '../delivery/templates';
 import { PROJECT_ROOT } from '../config';
@@ -17,7 +17,7 @@ import type { JourneyMap } from '../maps/schema';
 import { buildActivityDeps, nonSendingMailer } from '../worker/activity-deps';
 import { workflowSources } from '../worker/create-worker';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../../contracts/time';
 
 /** A product event the rehearsal sends on a given day after the purchase. */
 export interface ScriptedEvent {

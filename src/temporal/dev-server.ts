@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import { journeySearchAttributeKeys } from '../../workflows/search-attributes';
+import { journeySearchAttributeKeys } from '../../contracts/search-attributes';
 
 /** The CLI's names for search attribute types (`--search-attribute Name=Type`). */
 export const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {

@@ -2,7 +2,7 @@ import type { OperatorService } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { status } from '@grpc/grpc-js';
-import { journeySearchAttributeKeys } from '../../workflows/search-attributes';
+import { journeySearchAttributeKeys } from '../../contracts/search-attributes';
 import { CLI_TYPE_NAMES } from './dev-server';
 
 const { IndexedValueType } = temporal.api.enums.v1;

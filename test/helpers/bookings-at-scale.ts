@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import type { BookedMeeting } from '../../activities/meetings';
+import type { BookedMeeting } from '../../contracts/journey';
 import { FileSessionCalendar } from '../../src/delivery/session-calendar';
 import { catalog, customerFixture, testActivityDeps, trainers } from './fixtures';
 

@@ -16,7 +16,9 @@ export const defaultMap = loadMapFile(path.join(MAPS_DIR, 'default.yaml'), templ
 export const catalog = MapCatalog.load(MAPS_DIR, templates);
 export const trainers = loadTrainers(path.join(MAPS_DIR, TRAINERS_FILE));
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from '../../contracts/time';
+
+export { DAY_MS };
 
 /**
  * The activities' dependencies as the worker builds them, with the tests' addresses and secrets: the shipped

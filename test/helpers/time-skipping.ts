@@ -6,7 +6,7 @@ import type { SessionCalendar } from '../../src/delivery/session-calendar';
 import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
-import { journeyStateQuery } from '../../workflows/messages';
+import { journeyStateQuery } from '../../contracts/messages';
 import { customerFixture, DAY_MS, defaultMap, testActivityDeps } from './fixtures';
 
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';

@@ -11,7 +11,7 @@ import { ensureTemporalCli } from '../../src/temporal/binaries';
 import { connectClient } from '../../src/temporal/client';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
-import { journeyStateQuery } from '../../workflows/messages';
+import { journeyStateQuery } from '../../contracts/messages';
 import { eventually, freePort } from '../helpers/eventually';
 import { catalog, MAPS_DIR, purchaseBody, TEMPLATES_DIR } from '../helpers/fixtures';
 import { WorkerProcess } from '../helpers/worker-process';

@@ -1,7 +1,8 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DELIVERY_UNCONFIRMED, FileDeliveryLedger } from '../../src/delivery/ledger';
+import { DELIVERY_UNCONFIRMED } from '../../contracts/failures';
+import { FileDeliveryLedger } from '../../src/delivery/ledger';
 import { isTouchpointVariable } from '../../src/journeys/customer';
 import { catalog, customerFixture, templates } from '../helpers/fixtures';
 

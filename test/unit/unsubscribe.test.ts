@@ -9,7 +9,7 @@ import express from 'express';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { SentEmail, TouchpointEmailInput } from '../../activities/email';
-import { CONTACT_UNSUBSCRIBED } from '../../activities/mail';
+import { CONTACT_UNSUBSCRIBED } from '../../contracts/failures';
 import { errorHandler } from '../../src/api/errors';
 import { unsubscribeRouter } from '../../src/api/unsubscribe';
 import { FileSuppressionList, unsubscribeToken, unsubscribeUrl } from '../../src/delivery/suppressions';

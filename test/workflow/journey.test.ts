@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { JourneyState } from '../../workflows/journey';
-import { productEventSignal } from '../../workflows/messages';
+import { productEventSignal } from '../../contracts/messages';
 import { DAY_MS, productEvent } from '../helpers/fixtures';
 import { createTimeSkippingEnv, recordedActivities, runJourney, type JourneyStory } from '../helpers/time-skipping';
 

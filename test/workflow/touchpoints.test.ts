@@ -11,7 +11,7 @@ import { verifyWebhookSignature } from '../../src/delivery/webhooks';
 import type { Customer } from '../../src/journeys/customer';
 import { parseMap } from '../../src/maps/catalog';
 import type { JourneyState } from '../../workflows/journey';
-import { completeTaskUpdate, contactUnsubscribedSignal, migrateMapUpdate, productEventSignal, reassignOwnerUpdate } from '../../workflows/messages';
+import { completeTaskUpdate, contactUnsubscribedSignal, migrateMapUpdate, productEventSignal, reassignOwnerUpdate } from '../../contracts/messages';
 import { DAY_MS, productEvent, templates } from '../helpers/fixtures';
 import { createTimeSkippingEnv, recordedActivities, runJourney, type JourneyStory } from '../helpers/time-skipping';
 

@@ -1,4 +1,4 @@
-import type { JourneyMap, Milestone, Stage, Touchpoint } from '../src/maps/schema';
+import type { JourneyMap, Milestone, Stage, Touchpoint } from '../../contracts/map';
 
 /**
  * Finding things in a journey map, for the interpreter and the migration planner. Maps pinned by older

@@ -1,9 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Delivery } from '../src/maps/schema';
-
-/** Days of the week as maps name them, Monday first (luxon's weekday 1). */
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+import { WEEKDAYS, type Delivery } from '../../contracts/map';
 
 /**
  * When an email that falls due may actually go out: not before the contact has room under the frequency

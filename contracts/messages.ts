@@ -1,10 +1,22 @@
+/**
+ * The journeys' and the map registry's signals, queries and updates: one definition each, shared by the
+ * workflows that handle them and the services that send them. Wire name = the constant without its suffix.
+ */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ProductEvent } from '../src/journeys/events';
-import type { JourneyMap } from '../src/maps/schema';
-import type { Owner } from '../src/journeys/customer';
-import type { Booking, JourneyState, MeetingChangeRequest, OwnerReassignment, OwnerTask, TaskCompletion } from './journey';
-import type { PublishedMap } from './map-registry';
-import type { MigrationPlan, MigrationRequest } from './migration';
+import type { Owner } from './customer';
+import type { ProductEvent } from './events';
+import type {
+  Booking,
+  JourneyState,
+  MeetingChangeRequest,
+  MigrationPlan,
+  MigrationRequest,
+  OwnerReassignment,
+  OwnerTask,
+  PublishedMap,
+  TaskCompletion,
+} from './journey';
+import type { JourneyMap } from './map';
 
 /** A product or billing event for this customer; recorded in state, deduplicated by eventId. */
 export const productEventSignal = defineSignal<[ProductEvent]>('productEvent');

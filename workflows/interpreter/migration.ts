@@ -1,29 +1,8 @@
-import type { JourneyMap, Stage } from '../src/maps/schema';
-import type { JourneyState, MilestoneRecord } from './journey';
-import { allTouchpoints } from './map-lookups';
-
-/** Moving a journey in flight to another map version: the target map, and where renamed things went. */
-export interface MigrationRequest {
-  map: JourneyMap;
-  /** Old stage id → new stage id, for stages the new version renamed or merged. */
-  stageMapping?: Record<string, string>;
-  /** Old milestone id → new milestone id. */
-  milestoneMapping?: Record<string, string>;
-}
-
-/** What a migration changes in one journey: shown by a dry run, returned by the migration. */
-export interface MigrationPlan {
-  from: string;
-  to: string;
-  stage: { from: string; to: string };
-  /** Pending touchpoints the new version no longer has: they are skipped. */
-  droppedTouchpoints: string[];
-  /** Touchpoints of the current stage the new version adds: scheduled if still ahead, else skipped. */
-  addedTouchpoints: string[];
-  /** Milestones the new version no longer has: their records are dropped. */
-  droppedMilestones: string[];
-  addedMilestones: string[];
-}
+import type { JourneyState, MigrationPlan, MigrationRequest, MilestoneRecord } from '../../contracts/journey';
+import type { JourneyMap, Stage } from '../../contracts/map';
+import { fail, iso, milestoneRecord, publishSearchAttributes, timeOf, type Journey } from './journey';
+import { allTouchpoints, stageById } from './map-lookups';
+import { schedule } from './schedule';
 
 /**
  * Checks a migration against the journey as it stands and says what it would change. Throws, with the
@@ -33,12 +12,12 @@ export function planMigration(s: JourneyState, current: JourneyMap, request: Mig
   const target = request.map;
   const label = (map: JourneyMap) => `${map.id}@${map.version}`;
   if (target.id === current.id && target.version <= current.version) {
-    throw new Error(`the journey is on ${label(current)} already; ${label(target)} is not newer`);
+    fail(`the journey is on ${label(current)} already; ${label(target)} is not newer`);
   }
   const stageTo = request.stageMapping?.[s.stage] ?? s.stage;
   const targetStage = target.stages.find((stage) => stage.id === stageTo);
   if (!targetStage) {
-    throw new Error(
+    fail(
       `the journey is in stage "${s.stage}", which ${label(target)} lacks (stages: ${target.stages.map((st) => st.id).join(', ')}); ` +
         `map it with stageMapping`,
     );
@@ -48,7 +27,7 @@ export function planMigration(s: JourneyState, current: JourneyMap, request: Mig
   const waitingOn = s.milestones.filter((m) => m.stage === s.stage && m.status === 'pending' && m.dueAt);
   for (const milestone of waitingOn) {
     if (!targetStage.milestones.some((m) => m.id === mapped(milestone.id))) {
-      throw new Error(
+      fail(
         `the journey waits on milestone "${milestone.id}", which stage "${stageTo}" of ${label(target)} lacks; map it with milestoneMapping`,
       );
     }
@@ -78,4 +57,42 @@ export function migrateMilestones(s: JourneyState, request: MigrationRequest): M
         : { id: milestone.id, name: milestone.name, stage: stage.id, status: 'pending' };
     }),
   );
+}
+
+/** Moves the journey onto the request's map as planned; the journey follows that map from now on. */
+export function migrate(j: Journey, request: MigrationRequest, plan: MigrationPlan): void {
+  const { s } = j;
+  const target = request.map;
+  const now = j.env.now();
+  const stage = stageById(target, plan.stage.to);
+  s.mapId = target.id;
+  s.mapVersion = target.version;
+  s.milestones = migrateMilestones(s, request);
+  for (const milestone of stage.milestones) {
+    const record = milestoneRecord(s, milestone.id);
+    const due = timeOf(s, milestone.due);
+    // A milestone the new version adds gets a deadline only if it is still ahead.
+    if (record.status === 'pending' && !record.dueAt && due !== undefined && due > now) record.dueAt = iso(due);
+  }
+  for (const record of s.touchpoints) {
+    if (record.status === 'pending' && plan.droppedTouchpoints.includes(record.key)) {
+      Object.assign(record, { status: 'skipped', result: `removed by the migration to ${plan.to}` });
+    }
+  }
+  if (s.stage !== stage.id) {
+    for (const record of s.touchpoints.filter((t) => t.status === 'pending' && t.stage === s.stage)) record.stage = stage.id;
+    s.stage = stage.id;
+    s.stageHistory.at(-1)!.stage = stage.id;
+  }
+  j.map = target;
+  for (const touchpoint of stage.touchpoints.filter((t) => plan.addedTouchpoints.includes(t.id))) {
+    const due = timeOf(s, touchpoint.at);
+    if (due === undefined) continue; // timed from a milestone not reached yet: scheduled when it is
+    schedule(j, touchpoint, stage, 1, due, `added by the migration to ${plan.to}`);
+    const record = s.touchpoints.at(-1)!;
+    if (due <= now && record.status === 'pending') Object.assign(record, { status: 'skipped', result: 'its time had passed when it was added' });
+  }
+  (s.migrations ??= []).push({ ...plan, at: iso(now) });
+  j.env.upsertSearchAttributes({ map: plan.to });
+  publishSearchAttributes(j);
 }
