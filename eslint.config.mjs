@@ -39,8 +39,21 @@ export default tseslint.config(
           })),
           patterns: [
             { group: ['../activities', '../activities/*'], message: 'Import activity types only (import type).', allowTypeImports: true },
-            { group: ['../src/*', '../src/**'], message: 'Workflows import only types from src/ (zod stays out of the bundle).', allowTypeImports: true },
+            { group: ['../src/*', '../src/**', '../../src/*', '../../src/**'], message: 'Workflows import contracts, and only types from src/ (zod stays out of the bundle).', allowTypeImports: true },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Contracts are the leaves everything else stands on: they import no other part of the project.
+    files: ['contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules.map((name) => ({ name, message: 'Contracts are types and constants only.' })),
+          patterns: [{ group: ['../src/*', '../workflows/*', '../activities/*', '../test/*'], message: 'Contracts import only other contracts.' }],
         },
       ],
     },

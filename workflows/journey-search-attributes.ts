@@ -1,25 +1,18 @@
 /** The interpreter's search attributes by meaning, as Temporal's typed keys (in the order given: each upsert is a command). */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import {
-  journeyAtRiskKey,
-  journeyMapKey,
-  journeyOwnersKey,
-  journeyStageKey,
-  journeyTaskOwnersKey,
-  journeyTermKey,
-} from '../contracts/search-attributes';
+import * as keys from '../contracts/search-attributes';
 import type { JourneySearchAttributes } from './interpreter/journey-env';
 
 export function searchAttributeUpdates(attributes: JourneySearchAttributes): SearchAttributeUpdatePair[] {
   const pairs: SearchAttributeUpdatePair[] = [];
   for (const [name, value] of Object.entries(attributes) as [keyof JourneySearchAttributes, unknown][]) {
     if (value === undefined) continue;
-    if (name === 'stage') pairs.push({ key: journeyStageKey, value: value as string });
-    else if (name === 'atRisk') pairs.push({ key: journeyAtRiskKey, value: value as boolean });
-    else if (name === 'term') pairs.push({ key: journeyTermKey, value: value as number });
-    else if (name === 'map') pairs.push({ key: journeyMapKey, value: value as string });
-    else if (name === 'owners') pairs.push({ key: journeyOwnersKey, value: value as string[] });
-    else pairs.push({ key: journeyTaskOwnersKey, value: value as string[] });
+    if (name === 'stage') pairs.push({ key: keys.journeyStageKey, value: value as string });
+    else if (name === 'atRisk') pairs.push({ key: keys.journeyAtRiskKey, value: value as boolean });
+    else if (name === 'term') pairs.push({ key: keys.journeyTermKey, value: value as number });
+    else if (name === 'map') pairs.push({ key: keys.journeyMapKey, value: value as string });
+    else if (name === 'owners') pairs.push({ key: keys.journeyOwnersKey, value: value as string[] });
+    else pairs.push({ key: keys.journeyTaskOwnersKey, value: value as string[] });
   }
   return pairs;
 }

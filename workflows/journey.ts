@@ -16,16 +16,7 @@ import {
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import type { JourneyInput, JourneyResult, MeetingChangeRequest, MigrationRequest, TaskCompletion } from '../contracts/journey';
-import {
-  changeMeetingUpdate,
-  completeTaskUpdate,
-  contactUnsubscribedSignal,
-  journeyStateQuery,
-  migrateMapUpdate,
-  migrationPreviewQuery,
-  productEventSignal,
-  reassignOwnerUpdate,
-} from '../contracts/messages';
+import * as messages from '../contracts/messages';
 import { DAY_MS } from '../contracts/time';
 import { escalateMissedMilestone, runDueEscalations } from './interpreter/escalations';
 import { recordEvent } from './interpreter/events';
@@ -33,7 +24,8 @@ import { iso, publishSearchAttributes, type Journey, type JourneyEnv } from './i
 import { stageById, touchpointDefinition } from './interpreter/map-lookups';
 import { migrate, planMigration } from './interpreter/migration';
 import { changeableBooking, checkRole, completeTask, reassignOwner, recordUnsubscribe, taskById } from './interpreter/owners';
-import { currentDetails, dueWork, holdBack, nextWakeTime, scheduleNextOccurrence } from './interpreter/schedule';
+import { nextWakeTime } from './interpreter/next-wake';
+import { currentDetails, dueWork, holdBack, scheduleNextOccurrence } from './interpreter/schedule';
 import { advanceStage, enterFirstStage, firstTermState, leaveStage, nextTermState, recordGoals, stageExitReason } from './interpreter/stages';
 import { searchAttributeUpdates } from './journey-search-attributes';
 import { changeMeeting, perform } from './perform';
@@ -58,28 +50,31 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   let changes = 0; // every message that may change what is due next wakes the loop
   // Meeting changes run one at a time, each taking its sequence number from the booking the one before left.
   const meetingChanges = new Mutex();
+  // The touchpoint whose activity the main loop awaits: update handlers run meanwhile, and a migration must
+  // not drop what is already happening.
+  const inFlight = new Set<string>();
 
-  setHandler(productEventSignal, (event) => {
+  setHandler(messages.productEventSignal, (event) => {
     if (recordEvent(j, event)) changes += 1;
   });
-  setHandler(contactUnsubscribedSignal, (unsubscribe) => {
+  setHandler(messages.contactUnsubscribedSignal, (unsubscribe) => {
     if (recordUnsubscribe(j, unsubscribe)) changes += 1;
   });
-  setHandler(journeyStateQuery, () => j.s);
-  setHandler(migrationPreviewQuery, (request) => planMigration(j.s, j.map, request));
+  setHandler(messages.journeyStateQuery, () => j.s);
+  setHandler(messages.migrationPreviewQuery, (request) => planMigration(j.s, j.map, request, inFlight));
   setHandler(
-    migrateMapUpdate,
+    messages.migrateMapUpdate,
     (request) => {
-      const plan = planMigration(j.s, j.map, request);
+      const plan = planMigration(j.s, j.map, request, inFlight);
       migrate(j, request, plan);
       changes += 1;
       return plan;
     },
     // Refused before it reaches history: a journey is never left in a stage or wait the target lacks.
-    { validator: (request: MigrationRequest) => void planMigration(j.s, j.map, request) },
+    { validator: (request: MigrationRequest) => void planMigration(j.s, j.map, request, inFlight) },
   );
   setHandler(
-    completeTaskUpdate,
+    messages.completeTaskUpdate,
     (completion) => {
       const task = completeTask(j, completion);
       changes += 1;
@@ -88,7 +83,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     { validator: (completion: TaskCompletion) => void taskById(j, completion.taskId) },
   );
   setHandler(
-    reassignOwnerUpdate,
+    messages.reassignOwnerUpdate,
     ({ role, owner }) => {
       const reassignment = reassignOwner(j, role, owner);
       changes += 1;
@@ -97,7 +92,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     { validator: ({ role }: { role: string }) => checkRole(j, role) },
   );
   setHandler(
-    changeMeetingUpdate,
+    messages.changeMeetingUpdate,
     (request) =>
       meetingChanges.runExclusive(async () => {
         const booking = changeableBooking(j, request.bookingId); // again: a change just before may have cancelled it
@@ -121,7 +116,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       const record = due.touchpoint;
       const touchpoint = record.task ? undefined : touchpointDefinition(j.map, record.touchpointId);
       if (touchpoint?.action === 'email' && holdBack(j, touchpoint, record)) continue;
+      inFlight.add(record.key);
       await perform(j, touchpoint, record);
+      inFlight.delete(record.key);
       scheduleNextOccurrence(j, stage, record);
       continue;
     }

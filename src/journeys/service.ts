@@ -95,7 +95,10 @@ export interface JourneyFilter {
   atRisk?: boolean;
 }
 
-/** What the API does with journeys, in business terms; the routes only parse and answer. */
+/**
+ * What the API and the CLI do with journeys, in business terms; the routes only parse and answer. (About
+ * 330 lines: one short method per operation over the Temporal client; split by operation as it grows.)
+ */
 export class JourneyService {
   constructor(
     private readonly client: Client,

@@ -6,6 +6,9 @@ import type * as Contract from '../../contracts/map';
 import type { Timing, Touchpoint } from '../../contracts/map';
 
 /**
+ * (Longer than most modules, on purpose: each element of the language and the checks that tie elements
+ * together, by reference, read best in one place.)
+ *
  * The journey-map language's validation. Its types are the contract in contracts/map.ts (the interpreter
  * imports those, never zod); the checks at the end of this file prove that what these schemas accept is
  * exactly those types.

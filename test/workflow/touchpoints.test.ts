@@ -456,3 +456,39 @@ test('after a migration renames the stage, what was pending in it still happens'
     expect(records(s, 'check')[0]).toMatchObject({ status: 'done', stage: 'welcome' });
   });
 });
+
+test('a migration while a touchpoint’s activity is under way does not drop it: it happens, and the plan says so', async () => {
+  const v1 = oneStage(`    touchpoints:
+      - { id: welcome, action: email, template: welcome, owner: successManager, at: { days: 0 } }
+      - { id: tips, action: email, template: monthly-tips, owner: successManager, at: { days: 3 } }`);
+  const v2 = mapOf(oneStage('    touchpoints: []').replace('version: 1', 'version: 2'));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let sending!: () => void;
+  const sendingStarted = new Promise<void>((resolve) => (sending = resolve));
+  const slowWelcome = (real: Parameters<typeof recorded>[0]) => ({
+    ...recorded(real),
+    // The welcome email is on its way (the SMTP server is slow) when the migration arrives.
+    sendTouchpointEmail: jest.fn(async (input: Parameters<typeof real.sendTouchpointEmail>[0]) => {
+      sending();
+      await released;
+      return real.sendTouchpointEmail(input);
+    }),
+  });
+  await runJourney(env, slowWelcome, async ({ handle, state }) => {
+    await sendingStarted;
+    const plan = await handle.executeUpdate(migrateMapUpdate, { args: [{ map: v2 }] }).finally(release);
+    expect(plan.droppedTouchpoints).toEqual(['tips#1']);
+    await eventuallyDone(state, 'welcome');
+    const s = await state();
+    expect(records(s, 'welcome')[0]).toMatchObject({ status: 'done', result: 'email sent to ana@acme.example' });
+    expect(records(s, 'tips')[0]).toMatchObject({ status: 'skipped', result: 'removed by the migration to test@2' });
+  }, { map: mapOf(v1) });
+});
+
+async function eventuallyDone(state: () => Promise<JourneyState>, touchpointId: string): Promise<void> {
+  for (let i = 0; i < 100; i += 1) {
+    if (records(await state(), touchpointId)[0]?.status !== 'pending') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

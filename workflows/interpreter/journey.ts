@@ -92,3 +92,13 @@ export function publishTaskOwners(j: Journey): void {
   const owners = j.s.tasks.filter((t) => t.status !== 'done').map((t) => t.owner.email);
   j.env.upsertSearchAttributes({ taskOwners: [...new Set(owners)] });
 }
+
+/** The moments the stage's time rules end it, if it has them. */
+export function stageEndTimes(s: JourneyState, stage: Stage): { timeLimit?: number; renewalWindow?: number } {
+  const exit = stage.exit;
+  return {
+    timeLimit: exit?.afterDays === undefined ? undefined : Date.parse(s.stageEnteredAt) + exit.afterDays * s.dayMs,
+    renewalWindow:
+      exit?.daysBeforeRenewal === undefined ? undefined : Date.parse(s.renewalDate) - exit.daysBeforeRenewal * s.dayMs,
+  };
+}

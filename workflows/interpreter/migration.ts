@@ -8,7 +8,7 @@ import { schedule } from './schedule';
  * Checks a migration against the journey as it stands and says what it would change. Throws, with the
  * reason, when the journey would be left in a stage, or waiting on a milestone, that the target lacks.
  */
-export function planMigration(s: JourneyState, current: JourneyMap, request: MigrationRequest): MigrationPlan {
+export function planMigration(s: JourneyState, current: JourneyMap, request: MigrationRequest, inFlight: ReadonlySet<string> = new Set()): MigrationPlan {
   const target = request.map;
   const label = (map: JourneyMap) => `${map.id}@${map.version}`;
   if (target.id === current.id && target.version <= current.version) {
@@ -39,7 +39,10 @@ export function planMigration(s: JourneyState, current: JourneyMap, request: Mig
     to: label(target),
     stage: { from: s.stage, to: stageTo },
     // Tasks the journey made up on the way (escalations, follow-ups) belong to no map version: they stay.
-    droppedTouchpoints: s.touchpoints.filter((t) => t.status === 'pending' && !t.task && !targetTouchpoints.has(t.touchpointId)).map((t) => t.key),
+    // One whose activity is under way (an email being sent) is not dropped: it is happening.
+    droppedTouchpoints: s.touchpoints
+      .filter((t) => t.status === 'pending' && !t.task && !targetTouchpoints.has(t.touchpointId) && !inFlight.has(t.key))
+      .map((t) => t.key),
     addedTouchpoints: targetStage.touchpoints.filter((t) => !knownTouchpoints.has(t.id)).map((t) => t.id),
     droppedMilestones: s.milestones.filter((m) => !targetMilestones.has(mapped(m.id))).map((m) => m.id),
     addedMilestones: [...targetMilestones].filter((id) => !s.milestones.some((m) => mapped(m.id) === id)),

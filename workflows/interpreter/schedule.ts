@@ -4,9 +4,7 @@ import type { MilestoneRecord, TouchpointRecord } from '../../contracts/journey'
 import type { EmailTouchpoint, Stage, Touchpoint } from '../../contracts/map';
 import { DAY_MS } from '../../contracts/time';
 import { emailSendTime } from './email-pacing';
-import { dueEscalations } from './escalations';
 import { audienceMismatch, iso, ownerFor, type Journey } from './journey';
-import { stageEndTimes } from './stages';
 
 /** Schedules one occurrence of a touchpoint; one that is not for this customer, or due before the journey began, is recorded as skipped. */
 export function schedule(
@@ -92,20 +90,6 @@ export function scheduleNextOccurrence(j: Journey, stage: Stage, done: Touchpoin
   let next = Date.parse(done.dueAt) + interval;
   for (; next <= j.env.now(); next += interval) occurrence += 1;
   schedule(j, recurring, stage, occurrence, next, done.trigger);
-}
-
-/** The next moment something is due in this stage: a touchpoint, an escalation, a milestone deadline, a stage end, a goal. */
-export function nextWakeTime(j: Journey, stage: Stage): number | undefined {
-  const { s } = j;
-  const { timeLimit, renewalWindow } = stageEndTimes(s, stage);
-  const times = [
-    ...s.touchpoints.filter((t) => t.status === 'pending').map(dueTime),
-    ...dueEscalations(j, stage).map((e) => e.at),
-    ...s.milestones.filter((m) => m.stage === stage.id && m.status === 'pending' && m.dueAt).map((m) => Date.parse(m.dueAt!)),
-    ...[timeLimit, renewalWindow].filter((time) => time !== undefined),
-    ...(s.goals ?? []).filter((g) => g.status === 'pending' && g.dueAt).map((g) => Date.parse(g.dueAt!)),
-  ];
-  return times.length > 0 ? Math.min(...times) : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Customer } from '../../contracts/customer';
 import type { JourneyState, MilestoneRecord } from '../../contracts/journey';
 import type { JourneyMap, Stage } from '../../contracts/map';
 import { DAY_MS } from '../../contracts/time';
-import { audienceMismatch, iso, markAtRisk, milestoneRecord, publishSearchAttributes, timeOf, type Journey } from './journey';
+import { audienceMismatch, iso, markAtRisk, milestoneRecord, publishSearchAttributes, stageEndTimes, timeOf, type Journey } from './journey';
 import { stageById } from './map-lookups';
 import { schedule } from './schedule';
 
@@ -158,16 +158,6 @@ export function leaveStage(s: JourneyState, reason: string, at: string, options:
     if (record.heldBack && record.dueAt <= at) continue;
     Object.assign(record, { status: 'skipped', result: `stage ended (${reason})` });
   }
-}
-
-/** The moments the stage's time rules end it, if it has them. */
-export function stageEndTimes(s: JourneyState, stage: Stage): { timeLimit?: number; renewalWindow?: number } {
-  const exit = stage.exit;
-  return {
-    timeLimit: exit?.afterDays === undefined ? undefined : Date.parse(s.stageEnteredAt) + exit.afterDays * s.dayMs,
-    renewalWindow:
-      exit?.daysBeforeRenewal === undefined ? undefined : Date.parse(s.renewalDate) - exit.daysBeforeRenewal * s.dayMs,
-  };
 }
 
 /** Why the current stage ends now, or undefined while it goes on. The last stage ends only with the term. */
