@@ -65,8 +65,8 @@ export interface MeetingTouchpoint extends TouchpointBase {
   action: 'call' | 'training';
   topic: string;
   durationMinutes: number;
-  /** A no-show is booked again this many times, then the owner gets a task. */
-  onNoShow: { rebook: number; task: string };
+  /** A no-show is booked again this many times, then the owner gets a task (none on maps pinned before follow-ups). */
+  onNoShow: { rebook: number; task?: string };
 }
 
 export interface TaskTouchpoint extends TouchpointBase {

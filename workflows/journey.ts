@@ -23,6 +23,7 @@ import { recordEvent } from './interpreter/events';
 import { iso, publishSearchAttributes, type Journey, type JourneyEnv } from './interpreter/journey';
 import { stageById, touchpointDefinition } from './interpreter/map-lookups';
 import { migrate, planMigration } from './interpreter/migration';
+import { readPinnedMap } from './interpreter/pinned-map';
 import { changeableBooking, checkRole, completeTask, reassignOwner, recordUnsubscribe, taskById } from './interpreter/owners';
 import { nextWakeTime } from './interpreter/next-wake';
 import { currentDetails, dueWork, holdBack, scheduleNextOccurrence } from './interpreter/schedule';
@@ -44,7 +45,9 @@ const env: JourneyEnv = {
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   const { customer } = input;
   const resumed = input.state !== undefined;
-  const j: Journey = { s: input.state ?? firstTermState(customer, input.map, input.clock?.dayMs ?? DAY_MS, Date.now()), customer, map: input.map, env };
+  // Older journeys pinned maps of an older shape: read here, once, as today's language.
+  const map = readPinnedMap(input.map);
+  const j: Journey = { s: input.state ?? firstTermState(customer, map, input.clock?.dayMs ?? DAY_MS, Date.now()), customer, map, env };
   if (!resumed) enterFirstStage(j);
   j.s.owners ??= { ...customer.owners };
   let changes = 0; // every message that may change what is due next wakes the loop

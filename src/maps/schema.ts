@@ -361,15 +361,23 @@ export type { Audience, Delivery, EscalationLevel, JourneyMap, Milestone, Schedu
 
 /** True when each type is assignable to the other: what a schema accepts is what the contract says. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * True when what the schema accepts is a valid contract value. Used where the contract is wider on purpose:
+ * it can say "no follow-up task after a no-show" (maps pinned before follow-ups), which a new map cannot.
+ */
+type Readable<Schema, Contract> = [Schema] extends [Contract] ? true : false;
 const schemasMatchTheContract: [
   Same<z.infer<typeof timingSchema>, Contract.Timing>,
   Same<z.infer<typeof audienceSchema>, Contract.Audience>,
-  Same<z.infer<typeof touchpointSchema>, Contract.Touchpoint>,
-  Same<z.infer<typeof scheduledTouchpointSchema>, Contract.ScheduledTouchpoint>,
   Same<z.infer<typeof escalationLevelSchema>, Contract.EscalationLevel>,
-  Same<z.infer<typeof milestoneSchema>, Contract.Milestone>,
-  Same<z.infer<typeof stageSchema>, Contract.Stage>,
   Same<z.infer<typeof deliverySchema>, Contract.Delivery>,
-  Same<z.infer<typeof journeyMapSchema>, Contract.JourneyMap>,
-] = [true, true, true, true, true, true, true, true, true];
+  Readable<z.infer<typeof touchpointSchema>, Contract.Touchpoint>,
+  Readable<z.infer<typeof scheduledTouchpointSchema>, Contract.ScheduledTouchpoint>,
+  Readable<z.infer<typeof milestoneSchema>, Contract.Milestone>,
+  Readable<z.infer<typeof stageSchema>, Contract.Stage>,
+  Readable<z.infer<typeof journeyMapSchema>, Contract.JourneyMap>,
+  // ...and wider in nothing else: with the follow-up task required, the two agree exactly.
+  Same<z.infer<typeof touchpointSchema>, WithFollowUpTask<Contract.Touchpoint>>,
+] = [true, true, true, true, true, true, true, true, true, true];
+type WithFollowUpTask<T> = T extends { action: 'call' | 'training'; onNoShow: infer N } ? Omit<T, 'onNoShow'> & { onNoShow: Required<N> } : T;
 void schemasMatchTheContract;

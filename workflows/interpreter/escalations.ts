@@ -18,7 +18,7 @@ export function dueEscalations(j: Journey, stage: Stage): DueEscalation[] {
   const { s, map } = j;
   const due: DueEscalation[] = [];
   for (const record of s.milestones.filter((m) => m.stage === stage.id && m.status === 'missed' && m.dueAt)) {
-    const levels = milestoneDefinition(map, record.id).onMissed.then ?? []; // absent on maps pinned before levels
+    const levels = milestoneDefinition(map, record.id).onMissed.then;
     const level = levels[record.escalations ?? 0];
     if (!level) continue;
     due.push({
@@ -31,7 +31,7 @@ export function dueEscalations(j: Journey, stage: Stage): DueEscalation[] {
   }
   for (const task of s.tasks.filter((t) => t.status !== 'done')) {
     const definition = findTouchpoint(map, task.touchpointKey.split('#')[0]!);
-    const level = definition?.action === 'task' ? (definition.onOverdue ?? [])[task.escalations ?? 0] : undefined;
+    const level = definition?.action === 'task' ? definition.onOverdue[task.escalations ?? 0] : undefined;
     if (!level) continue;
     due.push({
       at: Date.parse(task.dueAt) + level.afterDays * s.dayMs,
@@ -85,7 +85,7 @@ export function escalateMissedMilestone(j: Journey, stage: Stage, record: Milest
   j.env.log.info('Milestone missed', { milestone: milestone.id });
   if (Date.parse(record.dueAt!) < Date.parse(s.journeyStartedAt) - s.dayMs) {
     // Missed before the journey began (a purchase reported late): no escalation, at any level.
-    record.escalations = (milestone.onMissed.then ?? []).length;
+    record.escalations = milestone.onMissed.then.length;
     return;
   }
   const what = `missed milestone: ${milestone.name}`;

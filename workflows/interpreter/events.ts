@@ -92,16 +92,14 @@ function recordAttendance(j: Journey, event: ProductEvent): void {
   const record = s.touchpoints.find((t) => t.key === booking.touchpointKey);
   const touchpoint = record && findTouchpoint(map, record.touchpointId);
   if (!record || !touchpoint || (touchpoint.action !== 'call' && touchpoint.action !== 'training')) return;
-  // Maps pinned before no-shows had follow-ups record the attendance, and nothing more.
-  const onNoShow = touchpoint.onNoShow as typeof touchpoint.onNoShow | undefined;
-  if (!onNoShow) return;
+  const onNoShow = touchpoint.onNoShow;
   // Rebookings of one session are counted, and keyed, apart from the touchpoint's other sessions (a cadence's next one).
   const session = record.key.split('/rebook-')[0]!;
   const rebooks = s.touchpoints.filter((t) => t.key.startsWith(`${session}/rebook-`)).length;
   const stage = stageOf(j, record);
   if (rebooks < onNoShow.rebook) {
     schedule(j, touchpoint, stage, record.occurrence, j.env.now(), REBOOKED, { recurs: false, key: `${session}/rebook-${rebooks + 1}` });
-  } else {
+  } else if (onNoShow.task) {
     scheduleTask(j, stage, { id: `${touchpoint.id}-no-show`, title: `${onNoShow.task}: ${customer.company} missed "${booking.topic}"`, role: touchpoint.owner, trigger: 'no-show' });
   }
 }

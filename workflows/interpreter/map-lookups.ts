@@ -1,9 +1,6 @@
 import type { JourneyMap, Milestone, Stage, Touchpoint } from '../../contracts/map';
 
-/**
- * Finding things in a journey map, for the interpreter and the migration planner. Maps pinned by older
- * journeys lack fields the language gained since (`then` levels), so every newer field is optional here.
- */
+/** Finding things in a journey map (read through readPinnedMap, so every field is today's), for the interpreter and the migration planner. */
 
 export function stageById(map: JourneyMap, id: string): Stage {
   const stage = map.stages.find((candidate) => candidate.id === id);
@@ -19,7 +16,7 @@ export function milestoneDefinition(map: JourneyMap, id: string): Milestone {
 
 /** Every touchpoint the map names: scheduled ones and every escalation level's. */
 export function allTouchpoints(map: JourneyMap): Touchpoint[] {
-  const escalations = (m: Milestone) => [...m.onMissed.touchpoints, ...(m.onMissed.then ?? []).flatMap((level) => level.touchpoints)];
+  const escalations = (m: Milestone) => [...m.onMissed.touchpoints, ...m.onMissed.then.flatMap((level) => level.touchpoints)];
   return map.stages.flatMap((stage) => [...stage.touchpoints, ...stage.milestones.flatMap(escalations)]);
 }
 

@@ -98,7 +98,7 @@ export function scheduleNextOccurrence(j: Journey, stage: Stage, done: Touchpoin
  */
 export function holdBack(j: Journey, touchpoint: EmailTouchpoint, record: TouchpointRecord): boolean {
   const { s, map } = j;
-  // Maps pinned before delivery rules existed have none; a touchpoint's own window wins over the map's.
+  // A touchpoint's own window wins over the map's.
   const delivery = { ...map.delivery, ...(touchpoint.window ? { window: touchpoint.window } : {}) };
   if (!delivery.window && !delivery.emailCap) return false;
   const now = j.env.now();

@@ -179,8 +179,7 @@ export function stageExitReason(j: Journey, stage: Stage): string | undefined {
 /** Records each goal as met (all its milestones reached in time) or missed (its time passed without that). */
 export function recordGoals(j: Journey): void {
   const { s, map } = j;
-  // Maps pinned by journeys that started before goals existed carry no `goals` at all.
-  const goals = map.goals ?? [];
+  const goals = map.goals;
   if (goals.length === 0) return;
   const purchasedAt = Date.parse(s.previousTerms[0]?.startedAt ?? s.termStartedAt);
   s.goals ??= goals.map((goal) => ({ id: goal.id, name: goal.name, status: 'pending' }));
