@@ -166,6 +166,8 @@ export interface JourneyState {
   previousTerms: { term: number; startedAt: string; endedAt: string; outcome: string; touchpointsDone: number }[];
   eventsReceived: number;
   seenEventIds: string[];
+  /** Signals refused because their payload was malformed (sent straight to Temporal, not through the API): the latest ones. */
+  refusedSignals?: { signal: string; reason: string; at: string }[];
   /** The map's journey-level goals: met or missed, and when. */
   goals?: GoalRecord[];
   /** Every move of this journey to another map version, with what it changed. */

@@ -24,6 +24,7 @@ import { iso, publishSearchAttributes, type Journey, type JourneyEnv } from './i
 import { stageById, touchpointDefinition } from './interpreter/map-lookups';
 import { migrate, planMigration } from './interpreter/migration';
 import { readPinnedMap } from './interpreter/pinned-map';
+import { asProductEvent, productEventProblem, refuseSignal, unsubscribeProblem } from './interpreter/signal-inputs';
 import { changeableBooking, checkRole, completeTask, reassignOwner, recordUnsubscribe, taskById } from './interpreter/owners';
 import { nextWakeTime } from './interpreter/next-wake';
 import { currentDetails, dueWork, holdBack, scheduleNextOccurrence } from './interpreter/schedule';
@@ -57,11 +58,17 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   // not drop what is already happening.
   const inFlight = new Set<string>();
 
-  setHandler(messages.productEventSignal, (event) => {
-    if (recordEvent(j, event)) changes += 1;
+  // Signals are checked here, in the workflow: one sent straight to Temporal with a malformed payload is
+  // refused and recorded, never a failed workflow task.
+  setHandler(messages.productEventSignal, (event: unknown) => {
+    const problem = productEventProblem(event);
+    if (problem) refuseSignal(j, 'productEvent', problem);
+    else if (recordEvent(j, asProductEvent(event))) changes += 1;
   });
-  setHandler(messages.contactUnsubscribedSignal, (unsubscribe) => {
-    if (recordUnsubscribe(j, unsubscribe)) changes += 1;
+  setHandler(messages.contactUnsubscribedSignal, (unsubscribe: unknown) => {
+    const problem = unsubscribeProblem(unsubscribe);
+    if (problem) refuseSignal(j, 'contactUnsubscribed', problem);
+    else if (recordUnsubscribe(j, unsubscribe as { email: string; at: string })) changes += 1;
   });
   setHandler(messages.journeyStateQuery, () => j.s);
   setHandler(messages.migrationPreviewQuery, (request) => planMigration(j.s, j.map, request, inFlight));

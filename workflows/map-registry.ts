@@ -18,19 +18,25 @@ export interface MapRegistryInput {
  */
 export async function mapRegistryWorkflow(input: MapRegistryInput = {}): Promise<void> {
   const published: Record<string, PublishedMap[]> = input.published ?? {};
+  // Own properties only: a map id such as "constructor" must not find Object's.
+  const versionsOf = (id: string) => (Object.hasOwn(published, id) ? published[id] : undefined);
 
   setHandler(publishedMapsQuery, () => published);
   setHandler(
     publishMapUpdate,
     (map) => {
-      const versions = (published[map.id] ??= []);
+      const versions = versionsOf(map.id) ?? (published[map.id] = []);
       versions.push({ map, publishedAt: new Date(Date.now()).toISOString() });
       if (versions.length > VERSIONS_KEPT) versions.shift();
       return { id: map.id, version: map.version };
     },
     {
       validator: (map: JourneyMap) => {
-        const latest = published[map.id]?.at(-1)?.map.version ?? 0;
+        // Checked here too: an update can reach the registry without the API.
+        if (typeof map !== 'object' || map === null || typeof map.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(map.id)) {
+          throw new Error('a map needs an id of lower-case letters, digits and dashes');
+        }
+        const latest = versionsOf(map.id)?.at(-1)?.map.version ?? 0;
         if (!Number.isInteger(map.version) || map.version <= latest) {
           throw new Error(`map "${map.id}" version ${map.version} is not newer than the published version ${latest}`);
         }

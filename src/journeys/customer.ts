@@ -30,9 +30,13 @@ export const roleName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'must be a ro
 /** A person holding an owner role; their manager is who escalations "notify the owner's manager" reach. */
 export const ownerSchema = personSchema.extend({ manager: personSchema.optional() });
 
+/** Customer ids whose journey's workflow id (`journey-<id>`) the engine uses for itself: the map registry's. */
+const RESERVED_CUSTOMER_IDS = ['maps'];
+
 export const customerIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, dashes or underscores');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, dashes or underscores')
+  .refine((id) => !RESERVED_CUSTOMER_IDS.includes(id), 'is reserved by the engine (journey-maps is its map registry)');
 
 /** The customer as the purchase describes them; the journey carries it in its input. */
 const customerFields = z.strictObject({

@@ -80,7 +80,9 @@ export class MapRegistry {
 
   /** The latest published version of a map, or a given version while the registry still keeps it. */
   async get(id: string, version?: number): Promise<JourneyMap | undefined> {
-    const versions = (await this.published())[id] ?? [];
+    const published = await this.published();
+    // An own property only: a map id such as "constructor" must not find Object's.
+    const versions = Object.hasOwn(published, id) ? published[id]! : [];
     const found = version === undefined ? versions.at(-1) : versions.find((v) => v.map.version === version);
     return found?.map;
   }
@@ -97,7 +99,7 @@ export class MapRegistry {
    */
   async publishFirstVersions(maps: JourneyMap[]): Promise<JourneyMap[]> {
     const published = await this.published();
-    const fresh = maps.filter((map) => !published[map.id]);
+    const fresh = maps.filter((map) => !Object.hasOwn(published, map.id));
     for (const map of fresh) await this.publish(map);
     return fresh;
   }

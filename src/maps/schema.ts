@@ -14,6 +14,14 @@ import type { Timing, Touchpoint } from '../../contracts/map';
  * exactly those types.
  */
 
+/**
+ * Every number of days a map names stays within ten years (the longest term a customer may have): a
+ * day count of a billion would make a date no journey can compute.
+ */
+const MAX_DAYS = 3660;
+const days = z.number().int().min(-MAX_DAYS).max(MAX_DAYS);
+const dayCount = (min: number) => z.number().int().min(min).max(MAX_DAYS);
+
 const id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes (e.g. "first-login")');
@@ -27,7 +35,7 @@ const role = roleName;
  */
 export const timingSchema = z
   .strictObject({
-    days: z.number().int(),
+    days,
     from: z.enum(['stageEntry', 'purchase', 'renewal', 'milestone']).default('stageEntry'),
     milestone: id.optional(),
   })
@@ -64,7 +72,7 @@ export const audienceSchema = z.strictObject({
  * mark the customer at risk, and give the owner's manager (or the person in another role) a task.
  */
 export const escalationLevelSchema = z.strictObject({
-  afterDays: z.number().int().min(0),
+  afterDays: dayCount(0),
   markAtRisk: z.boolean().default(false),
   notify: z.union([z.literal('manager'), role]).optional(),
 });
@@ -105,7 +113,7 @@ export const touchpointSchema = z.discriminatedUnion('action', [
     ...touchpointBase,
     action: z.literal('task'),
     title: z.string().min(1),
-    dueInDays: z.number().int().min(0).default(3),
+    dueInDays: dayCount(0).default(3),
     /** Escalation levels while the task is open past its due date. */
     onOverdue: z.array(escalationLevelSchema).default([]),
   }),
@@ -122,7 +130,7 @@ export const touchpointSchema = z.discriminatedUnion('action', [
 export const scheduledTouchpointSchema = touchpointSchema.and(
   z.strictObject({
     at: timingSchema,
-    every: z.number().int().min(1).optional(),
+    every: dayCount(1).optional(),
   }),
 );
 
@@ -134,7 +142,7 @@ export const milestoneSchema = z.strictObject({
     type: z.string().min(1),
     match: z.record(z.string(), z.string()).default({}),
     /** Reached only after this many matching events within a window (3 logins in a week). */
-    count: z.strictObject({ times: z.number().int().min(2), withinDays: z.number().int().min(1) }).optional(),
+    count: z.strictObject({ times: z.number().int().min(2).max(1000), withinDays: dayCount(1) }).optional(),
   }),
   due: timingSchema,
   onMissed: z
@@ -193,9 +201,9 @@ export const stageSchema = z.strictObject({
       /** All of these milestones reached. */
       milestones: z.array(id).optional(),
       /** A time limit after entering the stage. */
-      afterDays: z.number().int().min(1).optional(),
+      afterDays: dayCount(1).optional(),
       /** The renewal window opening: this many days before the renewal date. */
-      daysBeforeRenewal: z.number().int().min(0).optional(),
+      daysBeforeRenewal: dayCount(0).optional(),
       /** Mark the customer at risk when the stage ends on its time limit with exit milestones unmet. */
       atRiskIfIncomplete: z.boolean().default(false),
     })
@@ -208,13 +216,14 @@ export const deliverySchema = z.strictObject({
   /** Emails due outside it wait for it to open (a touchpoint due at 03:00 goes out at 09:00). */
   window: deliveryWindowSchema.optional(),
   /** At most `max` journey emails per contact in any `perDays` days; each touchpoint says whether to delay or drop. */
-  emailCap: z.strictObject({ max: z.number().int().min(1), perDays: z.number().int().min(1) }).optional(),
+  emailCap: z.strictObject({ max: z.number().int().min(1).max(1000), perDays: dayCount(1) }).optional(),
 });
 
 export const journeyMapSchema = z
   .strictObject({
     id,
-    version: z.number().int().min(1),
+    /** Versions count up one at a time; a million leaves room for every review a map will ever have. */
+    version: z.number().int().min(1).max(1_000_000),
     name: z.string().min(1),
     /** Segments that get this map when the purchase does not name one. */
     segments: z.array(z.string().min(1)).default([]),
@@ -228,7 +237,7 @@ export const journeyMapSchema = z
           /** Met when all these milestones are reached... */
           milestones: z.array(id).min(1),
           /** ...within this many days of the purchase, or of the customer first entering `stage`. */
-          withinDays: z.number().int().min(1),
+          withinDays: dayCount(1),
           from: z.enum(['purchase', 'stageEntry']).default('purchase'),
           stage: id.optional(),
         }).refine((goal) => (goal.from === 'stageEntry') === (goal.stage !== undefined), {
@@ -242,7 +251,7 @@ export const journeyMapSchema = z
       /** The stage a renewed customer starts the next term in. */
       nextTermStage: id,
       /** Length of a term, to set the next renewal date when the renewal event names none. */
-      termDays: z.number().int().min(1).default(365),
+      termDays: dayCount(1).default(365),
     }),
   })
   .superRefine((map, ctx) => {

@@ -303,6 +303,16 @@ test('publishing a map version is explicit; new journeys start on the latest pub
   expect((await stack.get('/v1/customers/globex/journey')).body.mapVersion).toBe(1);
 });
 
+test('map ids that are names of plain object properties are ordinary ids, and unknown ones are 404', async () => {
+  const v1 = (await stack.get('/v1/maps/default')).body;
+  expect((await stack.get('/v1/maps/constructor')).status).toBe(404);
+  expect((await stack.get('/v1/maps/toString')).status).toBe(404);
+  const published = await stack.post('/v1/maps', { ...v1, id: 'constructor', version: 1, segments: [] });
+  expect(published).toMatchObject({ status: 201, body: { id: 'constructor', version: 1 } });
+  expect((await stack.get('/v1/maps/constructor')).body).toMatchObject({ id: 'constructor', version: 1 });
+  expect((await stack.post('/v1/purchases', purchase('maps'))).status).toBe(400);
+});
+
 test('a map version published before the map language grew still starts journeys', async () => {
   // As the registry kept it: raw data without the fields (and defaults) the language has gained since.
   const legacy = parse(readFileSync(path.join(PROJECT_ROOT, 'maps', 'default.yaml'), 'utf8'));

@@ -183,3 +183,14 @@ test('validation against the team names every place a map uses a role nobody hol
     ].join('\n'),
   );
 });
+
+test('numbers a journey could not compute with are refused: days beyond ten years, versions beyond a million', () => {
+  expect(problemsOf((map) => (map.stages[0].touchpoints[0].at.days = 1e9))).toEqual([
+    expect.stringMatching(/variant\.yaml: stages\[0\]\.touchpoints\[0\]\.at\.days: .*3660/),
+  ]);
+  expect(problemsOf((map) => (map.stages[0].touchpoints[0].at.days = -1e9))).toEqual([
+    expect.stringMatching(/variant\.yaml: stages\[0\]\.touchpoints\[0\]\.at\.days: .*-3660/),
+  ]);
+  expect(problemsOf((map) => (map.version = 9007199254740991))).toEqual([expect.stringMatching(/variant\.yaml: version: .*1000000/)]);
+  expect(problemsOf((map) => (map.stages[1].touchpoints[0].every = 1e6))).toEqual([expect.stringMatching(/stages\[1\]\.touchpoints\[0\]\.every: /)]);
+});

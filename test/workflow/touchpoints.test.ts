@@ -492,3 +492,34 @@ async function eventuallyDone(state: () => Promise<JourneyState>, touchpointId: 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+test('signals sent straight to Temporal with malformed payloads are refused and recorded; the journey stays healthy', async () => {
+  const map = oneStage(`    milestones:
+      - { id: first-login, name: First login, event: { type: user.login }, due: { days: 7 } }`);
+  await journey(map, async ({ handle, state, untilDay }) => {
+    await untilDay(1);
+    for (const payload of [null, {}, 'login', { eventId: 7, type: 'user.login' }, { eventId: 'no-time', type: 'user.login' }]) {
+      await handle.signal(productEventSignal, payload as never);
+    }
+    await handle.signal('productEvent'); // no payload at all
+    await handle.signal(contactUnsubscribedSignal, null as never);
+    await untilDay(2);
+    let s = await state();
+    expect(s.refusedSignals?.map((r) => `${r.signal}: ${r.reason}`)).toEqual([
+      'productEvent: the payload must be an event object, not null',
+      'productEvent: eventId: must be a string of 1 to 200 characters',
+      'productEvent: the payload must be an event object, not string',
+      'productEvent: eventId: must be a string of 1 to 200 characters',
+      'productEvent: occurredAt: must be an ISO date-time',
+      'productEvent: the payload must be an event object, not undefined',
+      'contactUnsubscribed: the payload must be an object with email and at, not null',
+    ]);
+    expect(s).toMatchObject({ eventsReceived: 0, seenEventIds: [] });
+    expect(s.unsubscribed).toBeUndefined();
+    // A well-formed event after them still counts.
+    await handle.signal(productEventSignal, productEvent('user.login'));
+    await untilDay(3);
+    s = await state();
+    expect(s.milestones[0]).toMatchObject({ id: 'first-login', status: 'reached' });
+  });
+});
