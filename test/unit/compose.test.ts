@@ -43,3 +43,10 @@ test('the compose stack refuses to start without the secrets, and the API shares
   expect(() => interpolate(compose.services.worker.environment, {})).toThrow(/set UNSUBSCRIBE_SECRET/);
   expect(compose.services.api.volumes).toEqual(compose.services.worker.volumes);
 });
+
+test('the image build copies every folder the build compiles', () => {
+  const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+  const build = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+  const copied = [...dockerfile.matchAll(/^COPY (\S+) \.\/\1$/gm)].map((m) => m[1]);
+  expect(build.include.filter((folder) => !copied.includes(folder))).toEqual([]);
+});
