@@ -17,6 +17,7 @@ import {
 import { Mutex } from 'async-mutex';
 import type { JourneyInput, JourneyResult, MeetingChangeRequest, MigrationRequest, TaskCompletion } from '../contracts/journey';
 import * as messages from '../contracts/messages';
+import type { ProductEvent } from '../contracts/events';
 import { DAY_MS } from '../contracts/time';
 import { escalateMissedMilestone, runDueEscalations } from './interpreter/escalations';
 import { recordEvent } from './interpreter/events';
@@ -24,7 +25,7 @@ import { iso, publishSearchAttributes, type Journey, type JourneyEnv } from './i
 import { stageById, touchpointDefinition } from './interpreter/map-lookups';
 import { migrate, planMigration } from './interpreter/migration';
 import { readPinnedMap } from './interpreter/pinned-map';
-import { asProductEvent, productEventProblem, refuseSignal, unsubscribeProblem } from './interpreter/signal-inputs';
+import { productEventProblem, refuseSignal, unsubscribeProblem } from './interpreter/signal-inputs';
 import { changeableBooking, checkRole, completeTask, reassignOwner, recordUnsubscribe, taskById } from './interpreter/owners';
 import { nextWakeTime } from './interpreter/next-wake';
 import { currentDetails, dueWork, holdBack, scheduleNextOccurrence } from './interpreter/schedule';
@@ -63,7 +64,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   setHandler(messages.productEventSignal, (event: unknown) => {
     const problem = productEventProblem(event);
     if (problem) refuseSignal(j, 'productEvent', problem);
-    else if (recordEvent(j, asProductEvent(event))) changes += 1;
+    else if (recordEvent(j, event as ProductEvent)) changes += 1;
   });
   setHandler(messages.contactUnsubscribedSignal, (unsubscribe: unknown) => {
     const problem = unsubscribeProblem(unsubscribe);

@@ -15,7 +15,7 @@ import { Semaphore } from 'async-mutex';
  * reading them: a lookup over thousands of bookings, three at a time per training, must never exhaust the
  * process's file descriptors (past the limit, libuv aborts the whole worker).
  */
-export const MAX_OPEN_RECORD_FILES = 64;
+const MAX_OPEN_RECORD_FILES = 64;
 const openFiles = new Semaphore(MAX_OPEN_RECORD_FILES);
 const READ_CHUNK = 32;
 

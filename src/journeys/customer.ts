@@ -2,6 +2,7 @@ import { z } from 'zod';
 import '../zod-messages';
 import type * as Contract from '../../contracts/customer';
 import { DAY_MS } from '../../contracts/time';
+import type { Same } from '../type-checks';
 
 export function isTimeZone(zone: string): boolean {
   try {
@@ -84,8 +85,6 @@ export function isTouchpointVariable(variable: string): boolean {
 
 export type { Customer, Owner, Person } from '../../contracts/customer';
 
-/** True when each type is assignable to the other: what the schemas accept is what the contract says. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemasMatchTheContract: [
   Same<z.infer<typeof personSchema>, Contract.Person>,
   Same<z.infer<typeof ownerSchema>, Contract.Owner>,

@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { isTouchpointVariable, ownerSchema, roleName } from '../journeys/customer';
 import type { EmailTemplates } from '../delivery/templates';
-import { journeyMapSchema, stageTouchpoints, type JourneyMap } from './schema';
+import { stageTouchpoints } from './map-references';
+import { journeyMapSchema, type JourneyMap } from './schema';
 
 /** A mistake in a map or team file, naming the file and the path inside it. */
 export class MapFileError extends Error {

@@ -3,13 +3,12 @@ import { roleName } from '../journeys/customer';
 import '../zod-messages';
 import { STEP_OUTCOMES, WEEKDAYS } from '../../contracts/map';
 import type * as Contract from '../../contracts/map';
-import type { Timing, Touchpoint } from '../../contracts/map';
+import { checkReferences } from './map-references';
+import type { Same } from '../type-checks';
 
 /**
- * (Longer than most modules, on purpose: each element of the language and the checks that tie elements
- * together, by reference, read best in one place.)
- *
- * The journey-map language's validation. Its types are the contract in contracts/map.ts (the interpreter
+ * The journey-map language's validation, element by element (the checks that tie elements together by
+ * reference are in map-references.ts). Its types are the contract in contracts/map.ts (the interpreter
  * imports those, never zod); the checks at the end of this file prove that what these schemas accept is
  * exactly those types.
  */
@@ -156,29 +155,6 @@ export const milestoneSchema = z.strictObject({
     .default({ markAtRisk: false, touchpoints: [], then: [] }),
 });
 
-/** Every touchpoint a stage names (scheduled, and escalations of its milestones), with its path in the map. */
-export function stageTouchpoints(stage: StageFields, stageIndex: number): { touchpoint: Touchpoint; path: (string | number)[] }[] {
-  return [
-    ...stage.touchpoints.map((touchpoint, i) => ({ touchpoint, path: ['stages', stageIndex, 'touchpoints', i] })),
-    ...stage.milestones.flatMap((m, mi) => [
-      ...m.onMissed.touchpoints.map((touchpoint, i) => ({
-        touchpoint,
-        path: ['stages', stageIndex, 'milestones', mi, 'onMissed', 'touchpoints', i],
-      })),
-      ...m.onMissed.then.flatMap((level, li) =>
-        level.touchpoints.map((touchpoint, i) => ({
-          touchpoint,
-          path: ['stages', stageIndex, 'milestones', mi, 'onMissed', 'then', li, 'touchpoints', i],
-        })),
-      ),
-    ]),
-  ];
-}
-type StageFields = {
-  touchpoints: Touchpoint[];
-  milestones: { onMissed: { touchpoints: Touchpoint[]; then: { touchpoints: Touchpoint[] }[] } }[];
-};
-
 export const stageSchema = z.strictObject({
   id,
   name: z.string().min(1),
@@ -254,122 +230,10 @@ export const journeyMapSchema = z
       termDays: dayCount(1).default(365),
     }),
   })
-  .superRefine((map, ctx) => {
-    const stageIds = map.stages.map((stage) => stage.id);
-    const seen = new Set<string>();
-    const touchpointIds = new Set<string>();
-    const milestoneIds = new Set<string>();
-    const last = map.stages.length - 1;
-    if (map.stages[last]?.exit) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['stages', last, 'exit'],
-        message: 'the last stage lasts until the renewal outcome (renewal.renewed or renewal.churned): remove its exit',
-      });
-    }
-    map.stages.forEach((stage, stageIndex) => {
-      if (stage.entry && (stageIndex === last || stage.id === map.renewal.nextTermStage)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['stages', stageIndex, 'entry'],
-          message: `every customer must be able to enter stage "${stage.id}" (${stageIndex === last ? 'the last stage' : 'where a renewed term starts'}): remove its entry conditions`,
-        });
-      }
-      stage.entry?.milestones?.forEach((milestoneId, i) => {
-        const earlier = map.stages.slice(0, stageIndex).flatMap((s) => s.milestones.map((m) => m.id));
-        if (!earlier.includes(milestoneId)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['stages', stageIndex, 'entry', 'milestones', i],
-            message: `unknown milestone "${milestoneId}" (milestones of earlier stages: ${earlier.join(', ') || 'none'})`,
-          });
-        }
-      });
-      if (stageIndex < last && !stage.exit) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['stages', stageIndex, 'exit'],
-          message: `stage "${stage.id}" has no exit, so the stages after it (${map.stages
-            .slice(stageIndex + 1)
-            .map((s) => s.id)
-            .join(', ')}) are never reached`,
-        });
-      }
-      stage.milestones.forEach((milestone, i) => {
-        if (milestoneIds.has(milestone.id)) {
-          ctx.addIssue({ code: 'custom', path: ['stages', stageIndex, 'milestones', i, 'id'], message: `duplicate milestone id "${milestone.id}"` });
-        }
-        milestoneIds.add(milestone.id);
-      });
-      if (seen.has(stage.id)) {
-        ctx.addIssue({ code: 'custom', path: ['stages', stageIndex, 'id'], message: `duplicate stage id "${stage.id}"` });
-      }
-      seen.add(stage.id);
-      const stageMilestones = new Set(stage.milestones.map((milestone) => milestone.id));
-      stage.exit?.milestones?.forEach((milestoneId, i) => {
-        if (!stageMilestones.has(milestoneId)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['stages', stageIndex, 'exit', 'milestones', i],
-            message: `unknown milestone "${milestoneId}" (stage "${stage.id}" defines: ${[...stageMilestones].join(', ') || 'none'})`,
-          });
-        }
-      });
-      for (const { touchpoint, path } of stageTouchpoints(stage, stageIndex)) {
-        if (touchpointIds.has(touchpoint.id)) {
-          ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `duplicate touchpoint id "${touchpoint.id}"` });
-        }
-        touchpointIds.add(touchpoint.id);
-      }
-    });
-    map.stages.forEach((stage, stageIndex) => {
-      const stageMilestones = stage.milestones.map((m) => m.id);
-      const fromMilestone = (timing: Timing, path: (string | number)[], self?: string) => {
-        if (timing.from !== 'milestone' || !timing.milestone) return;
-        if (!stageMilestones.includes(timing.milestone) || timing.milestone === self) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path, 'milestone'],
-            message: `unknown milestone "${timing.milestone}" (timing counts from a milestone of stage "${stage.id}": ${stageMilestones.filter((id) => id !== self).join(', ') || 'none'})`,
-          });
-        }
-      };
-      stage.touchpoints.forEach((t, i) => fromMilestone(t.at, ['stages', stageIndex, 'touchpoints', i, 'at']));
-      stage.milestones.forEach((m, i) => fromMilestone(m.due, ['stages', stageIndex, 'milestones', i, 'due'], m.id));
-      for (const { touchpoint, path } of stageTouchpoints(stage, stageIndex)) {
-        const step = touchpoint.audience?.stepOutcome?.touchpoint;
-        if (step && !touchpointIds.has(step)) {
-          ctx.addIssue({ code: 'custom', path: [...path, 'audience', 'stepOutcome', 'touchpoint'], message: `unknown touchpoint "${step}"` });
-        }
-      }
-    });
-    map.goals.forEach((goal, g) => {
-      if (goal.stage && !stageIds.includes(goal.stage)) {
-        ctx.addIssue({ code: 'custom', path: ['goals', g, 'stage'], message: `unknown stage "${goal.stage}" (stages: ${stageIds.join(', ')})` });
-      }
-      goal.milestones.forEach((milestoneId, i) => {
-        if (!milestoneIds.has(milestoneId)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['goals', g, 'milestones', i],
-            message: `unknown milestone "${milestoneId}" (milestones: ${[...milestoneIds].join(', ')})`,
-          });
-        }
-      });
-    });
-    if (!stageIds.includes(map.renewal.nextTermStage)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['renewal', 'nextTermStage'],
-        message: `unknown stage "${map.renewal.nextTermStage}" (stages: ${stageIds.join(', ')})`,
-      });
-    }
-  });
+  .superRefine(checkReferences);
 
 export type { Audience, Delivery, EscalationLevel, JourneyMap, Milestone, ScheduledTouchpoint, Stage, Timing, Touchpoint } from '../../contracts/map';
 
-/** True when each type is assignable to the other: what a schema accepts is what the contract says. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /**
  * True when what the schema accepts is a valid contract value. Used where the contract is wider on purpose:
  * it can say "no follow-up task after a no-show" (maps pinned before follow-ups), which a new map cannot.

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Customer, Owner } from '../../contracts/customer';
 import type { JourneyState, MilestoneRecord, TouchpointRecord } from '../../contracts/journey';
 import type { Audience, JourneyMap, Stage, Timing } from '../../contracts/map';
+import { iso } from '../../contracts/time';
 import { stageById } from './map-lookups';
 import type { JourneyEnv, JourneyFailure } from './journey-env';
 
@@ -20,9 +21,7 @@ export interface Journey {
   readonly env: JourneyEnv;
 }
 
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export { iso } from '../../contracts/time';
 
 /**
  * Refuses an update (from its validator or its handler) with a reason the API passes on: NotFound for

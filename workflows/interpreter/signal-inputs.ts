@@ -3,7 +3,6 @@
  * (its CLI, another service): a malformed one is refused and recorded, never a failed workflow task that
  * would jam the journey. The API's zod schemas say the same, with messages for people; these say why here.
  */
-import type { ProductEvent } from '../../contracts/events';
 import { iso, type Journey } from './journey';
 
 /** How many refused signals a journey keeps on record. */
@@ -40,6 +39,3 @@ export function refuseSignal(j: Journey, signal: string, reason: string): void {
   j.env.log.warn('Signal refused', { signal, reason });
   j.s.refusedSignals = [...(j.s.refusedSignals ?? []), { signal, reason, at: iso(j.env.now()) }].slice(-REFUSED_KEPT);
 }
-
-/** The payload as an event, once productEventProblem found nothing wrong with it. */
-export const asProductEvent = (value: unknown) => value as ProductEvent;
