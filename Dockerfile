@@ -19,7 +19,5 @@ COPY --from=build /app/dist ./dist
 COPY maps ./maps
 COPY templates ./templates
 COPY src/api/console ./src/api/console
-# The delivery ledger's volume: writable by the unprivileged user the engine runs as.
-RUN mkdir -p /data && chown node:node /data
 USER node
 CMD ["node", "dist/src/worker/main.js"]

@@ -8,5 +8,6 @@ module.exports = {
   },
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 120_000,
 };

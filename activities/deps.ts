@@ -5,6 +5,7 @@ import type { EmailTemplates } from '../src/delivery/templates';
 import type { SuppressionList } from '../src/delivery/suppressions';
 import type { Trainer } from '../src/delivery/availability';
 import type { SessionCalendar } from '../src/delivery/session-calendar';
+import type { JourneyFactStore } from '../src/facts/journey-facts';
 
 /** What activities need from the world, handed in by the worker (or a test): never read from process.env. */
 export interface ActivityDeps {
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   sessionCalendar: SessionCalendar;
   /** Who unsubscribed: journey emails never go to them. */
   suppressions: SuppressionList;
+  /** Where journeys record what they did (facts), their current stage and their open tasks. */
+  facts: JourneyFactStore;
   /** Signs unsubscribe links, so nobody can make one for somebody else's address. */
   unsubscribeSecret: string;
   /** Where customers reach the API's unsubscribe page, e.g. "https://journeys.acme.example". */

@@ -1,13 +1,15 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { sendTouchpointEmail, type TouchpointEmailInput } from './email';
+import { recordJourneyFacts } from './facts';
+import type { FactBatch } from '../contracts/facts';
 import { bookMeeting, changeMeeting, type MeetingChangeInput, type MeetingInput } from './meetings';
 import { createOwnerTask, type OwnerTaskInput } from './tasks';
 import { callWebhook, type WebhookInput } from './webhooks';
 
 export type { ActivityDeps, TouchpointInput } from './deps';
 
-/** The touchpoint activities, bound to their dependencies; workflows proxy the type of what this returns. */
+/** The touchpoint activities and the journey facts writer, bound to their dependencies; workflows proxy the type of what this returns. */
 export function createActivities(deps: ActivityDeps) {
   return {
     /** Sends a touchpoint's templated email to the customer's contact. */
@@ -20,6 +22,8 @@ export function createActivities(deps: ActivityDeps) {
     createOwnerTask: (input: OwnerTaskInput) => heartbeating(createOwnerTask(deps, input)),
     /** POSTs the touchpoint, signed, to a receiver such as a CRM; retried with the same key and body. */
     callWebhook: (input: WebhookInput) => heartbeating(callWebhook(deps, input)),
+    /** Records what a journey did (facts), where it stands and its open tasks: a local activity, which cannot heartbeat. */
+    recordJourneyFacts: (batch: FactBatch) => recordJourneyFacts(deps, batch),
   };
 }
 

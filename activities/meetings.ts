@@ -115,11 +115,17 @@ export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInpu
   });
 }
 
+/** The time a slot search looks at, with a day on either side for time zones: the bookings that can clash are in it. */
+function searchWindow(notBefore: string, days: number): { from: Date; to: Date } {
+  const from = DateTime.fromISO(notBefore).minus({ days: 1 });
+  return { from: from.toJSDate(), to: from.plus({ days: days + 2 }).toJSDate() };
+}
+
 /** The owner's first free business-hours slot, held in the session calendar so two calls never overlap. */
 async function reserveCall(deps: ActivityDeps, input: MeetingInput, bookingId: string, notBefore: string) {
   const refused = new Set<number>();
   for (;;) {
-    const bookings = await deps.sessionCalendar.bookingsOf(input.owner.email);
+    const bookings = await deps.sessionCalendar.bookingsOf(input.owner.email, searchWindow(notBefore, CALL_SEARCH_DAYS));
     const slot = firstMeetingSlot(notBefore, input.customer.timeZone, input.durationMinutes, undefined, (start, end) =>
       refused.has(start.toMillis()) || clashes(bookings, start.toJSDate(), end.toJSDate(), bookingId),
     );
@@ -142,7 +148,8 @@ async function reserveCall(deps: ActivityDeps, input: MeetingInput, bookingId: s
 async function reserveTraining(deps: ActivityDeps, input: MeetingInput, bookingId: string, notBefore: string) {
   const refused = new Set<string>();
   for (;;) {
-    const bookings = new Map(await Promise.all(deps.trainers.map(async (t) => [t.email, await deps.sessionCalendar.bookingsOf(t.email)] as const)));
+    const window = searchWindow(notBefore, TRAINING_SEARCH_DAYS);
+    const bookings = new Map(await Promise.all(deps.trainers.map(async (t) => [t.email, await deps.sessionCalendar.bookingsOf(t.email, window)] as const)));
     const slot = findTrainingSlot({
       trainers: deps.trainers,
       topic: input.topic,

@@ -180,6 +180,14 @@ export interface JourneyState {
   emailsSentAt?: string[];
   /** The product event that ended the current stage (an exit on an event), once it arrived. */
   exitEvent?: { stage: string; eventId: string; at: string };
+  /** How many batches of facts this journey has handed the engine database, over all its runs (each batch's sequence). */
+  factBatches?: number;
+  /**
+   * Set on the state a run continues as new with, once every fact that state implies was recorded: the next
+   * run does not send them again. Absent (journeys from before facts, a batch that failed): the next run sends
+   * them, and the database keeps each once.
+   */
+  factsRecorded?: boolean;
 }
 
 /** Moving a journey in flight to another map version: the target map, and where renamed things went. */

@@ -3,8 +3,13 @@
  * the interpreter on purpose and keep the old fixtures: test/replay proves journeys recorded under
  * earlier code still replay under the new code (changes that alter commands need patched()). Files are
  * named by map, version, story and the day of recording, so a new recording never replaces an old one.
+ *
+ * `npm run record-histories -- default adopts-and-renews` records only the maps and stories named. The
+ * activities write to a PostgreSQL of the script's own (embedded, thrown away after) unless
+ * TEST_POSTGRES_URL names one.
  */
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,6 +18,7 @@ import type { JourneyMap } from '../src/maps/schema';
 import { completeTaskUpdate, contactUnsubscribedSignal, productEventSignal } from '../contracts/messages';
 import { catalog, DAY_MS, productEvent } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
+import { freePort } from '../test/helpers/eventually';
 
 const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
   'adopts-and-renews': async ({ handle, purchasedAt, untilDay }) => {
@@ -48,17 +54,38 @@ const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
 };
 
 async function main() {
-  for (const map of catalog.all()) {
-    for (const [name, story] of Object.entries(stories)) {
-      // A fresh test server per story: each starts from a clean clock.
-      const env = await createTimeSkippingEnv();
-      try {
-        await runJourney(env, (real) => real as never, (ctx) => recordStory(env, map, name, story, ctx), { map });
-      } finally {
-        await env.teardown();
+  const only = process.argv.slice(2);
+  const chosen = (id: string, ids: string[]) => only.length === 0 || only.includes(id) || !ids.some((other) => only.includes(other));
+  const stopPostgres = await ensurePostgres();
+  try {
+    for (const map of catalog.all().filter((m) => chosen(m.id, catalog.all().map((each) => each.id)))) {
+      for (const [name, story] of Object.entries(stories).filter(([id]) => chosen(id, Object.keys(stories)))) {
+        // A fresh test server per story: each starts from a clean clock.
+        const env = await createTimeSkippingEnv();
+        try {
+          await runJourney(env, (real) => real as never, (ctx) => recordStory(env, map, name, story, ctx), { map });
+        } finally {
+          await env.teardown();
+        }
       }
     }
+  } finally {
+    await stopPostgres();
   }
+}
+
+/** The activities' engine database: TEST_POSTGRES_URL's server, or an embedded one started here. Returns how to stop it. */
+async function ensurePostgres(): Promise<() => Promise<void>> {
+  if (process.env.TEST_POSTGRES_URL) return () => Promise.resolve();
+  const { startEmbeddedPostgres } = await import('../src/db/embedded'); // loaded only when it is needed
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'record-histories-postgres-'));
+  chmodSync(dir, 0o755); // PostgreSQL may run as the postgres user (see src/db/embedded.ts)
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), password: 'record-histories' });
+  process.env.TEST_POSTGRES_URL = server.adminUrl;
+  return async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
 }
 
 /** Plays one story and writes every run of the journey: a renewal continues as new, so a story can span several. */

@@ -50,6 +50,10 @@ const envSchema = z.object({
   /** Set by the local stack: the API lists the mail caught there. */
   MAIL_CATCHER_DIR: folder.optional(),
   DATA_DIR: folder.default(path.join(PROJECT_ROOT, '.data')),
+  /** The engine database (PostgreSQL); unset, the local stack runs its own in DATA_DIR/postgres and sets it. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL, e.g. postgres://journeys:secret@db:5432/journeys' }).optional(),
+  /** The local stack's own PostgreSQL listens here on 127.0.0.1 (when DATABASE_URL is unset). */
+  POSTGRES_PORT: port.default(5432),
   /** A prebuilt workflow bundle for the worker to run; the compiled worker uses the one `npm run build` made. */
   WORKFLOW_BUNDLE: z.string().min(1).transform((file) => path.resolve(PROJECT_ROOT, file)).refine((file) => existsSync(file), 'no such file').optional(),
   MAPS_DIR: existingFolder.default(path.join(PROJECT_ROOT, 'maps')),
@@ -67,6 +71,14 @@ export type Config = z.infer<typeof envSchema> & {
 
 /** Every variable the engine reads, for the README's table and its test. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape);
+
+/** The engine database the API and the workers cannot run without. */
+export function requireDatabaseUrl(config: Config): string {
+  if (!config.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: is required (the engine database, PostgreSQL; `npm start` runs one of its own and sets it)');
+  }
+  return config.DATABASE_URL;
+}
 
 /** A secret the API and the workers cannot run without (the CLI can). */
 export function requireSecret(config: Config, name: 'UNSUBSCRIBE_SECRET' | 'WEBHOOK_SECRET'): string {

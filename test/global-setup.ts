@@ -1,7 +1,24 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded';
 import { ensureTemporalCli, ensureTestServer } from '../src/temporal/binaries';
+import { freePort } from './helpers/eventually';
 
-/** Installs (first run only) the Temporal CLI and the time-skipping server, and tells the tests where they are. */
-export default function globalSetup(): void {
+declare global {
+  var testPostgres: EmbeddedDatabase | undefined;
+}
+
+/**
+ * Installs (first run only) the Temporal CLI and the time-skipping server, starts one real PostgreSQL for
+ * the whole run (each test makes its own database in it: see helpers/database.ts), and tells the tests where
+ * they all are.
+ */
+export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_CLI = ensureTemporalCli(process.env);
   process.env.TEMPORAL_TEST_SERVER = ensureTestServer(process.env);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'journeys-test-postgres-'));
+  chmodSync(dir, 0o755); // PostgreSQL may run as the postgres user (see src/db/embedded.ts)
+  globalThis.testPostgres = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), password: 'test-postgres-password', maxConnections: 300 });
+  process.env.TEST_POSTGRES_URL = globalThis.testPostgres.adminUrl;
 }

@@ -32,6 +32,7 @@ import { currentDetails, dueWork, holdBack, scheduleNextOccurrence } from './int
 import { advanceStage, enterFirstStage, firstTermState, leaveStage, nextTermState, recordGoals, stageExitReason } from './interpreter/stages';
 import { searchAttributeUpdates } from './journey-search-attributes';
 import { changeMeeting, perform } from './perform';
+import { journeyFactRecorder } from './record-facts';
 
 export type { JourneyInput, JourneyResult, JourneyState, TouchpointRecord } from '../contracts/journey';
 
@@ -58,6 +59,8 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   // The touchpoint whose activity the main loop awaits: update handlers run meanwhile, and a migration must
   // not drop what is already happening.
   const inFlight = new Set<string>();
+  // What the journey did goes to the engine database just before each wait (journey facts, ./record-facts).
+  const facts = journeyFactRecorder(j);
 
   // Signals are checked here, in the workflow: one sent straight to Temporal with a malformed payload is
   // refused and recorded, never a failed workflow task.
@@ -128,7 +131,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       const touchpoint = record.task ? undefined : touchpointDefinition(j.map, record.touchpointId);
       if (touchpoint?.action === 'email' && holdBack(j, touchpoint, record)) continue;
       inFlight.add(record.key);
-      await perform(j, touchpoint, record);
+      await perform(j, touchpoint, record, () => facts.flush());
       inFlight.delete(record.key);
       scheduleNextOccurrence(j, stage, record);
       continue;
@@ -142,14 +145,18 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
 
     if (workflowInfo().continueAsNewSuggested) {
       // A busy term (many product events) gets a fresh history; the state carries on as it is, once a
-      // meeting change in flight has finished.
+      // meeting change in flight has finished and what this run did is recorded.
       await condition(allHandlersFinished);
+      await facts.flushBeforeLeaving([j]);
       await continueAsNew<typeof journeyWorkflow>({ ...input, map: j.map, state: j.s });
     }
     setCurrentDetails(currentDetails(j, stage));
     const wakeAt = nextWakeTime(j, stage);
     const changesSeen = changes;
     const somethingHappened = () => changes !== changesSeen;
+    // Counted first: a message that arrives while the facts are recorded still wakes the loop.
+    const recording = facts.flush();
+    if (recording) await recording;
     if (wakeAt === undefined) await condition(somethingHappened);
     else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
   }
@@ -157,10 +164,14 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   await condition(allHandlersFinished); // a meeting change in flight finishes in this run, and is recorded
   if (j.s.outcome.type === 'renewed') {
     log.info('Customer renewed: the journey continues into the next term', { term: j.s.term + 1 });
-    await continueAsNew<typeof journeyWorkflow>({ ...input, map: j.map, state: nextTermState(j) });
+    const next = nextTermState(j);
+    // The ending term's last facts (its outcome, the stage left) and the next term's first, in one batch.
+    await facts.flushBeforeLeaving([j, { ...j, s: next }]);
+    await continueAsNew<typeof journeyWorkflow>({ ...input, map: j.map, state: next });
   }
   const endedAt = iso(Date.now());
   leaveStage(j.s, 'churned', endedAt);
   env.upsertSearchAttributes({ stage: 'churned' });
+  await facts.flushBeforeLeaving([j]); // the churn and the last stage left are recorded before the journey ends
   return { outcome: 'churned', terms: j.s.term, endedAt };
 }

@@ -31,9 +31,23 @@ const webhookActivityOptions: ActivityOptions = {
 };
 const touchpoints = proxyActivities<ReturnType<typeof createActivities>>(touchpointActivityOptions);
 
-/** Performs one touchpoint through its activity; a failure retrying cannot fix is recorded, and the owner told. */
-export async function perform(j: Journey, touchpoint: Touchpoint | undefined, record: TouchpointRecord): Promise<void> {
+/**
+ * Performs one touchpoint through its activity; a failure retrying cannot fix is recorded, and the owner told.
+ * `beforeActivity` runs only when an activity is about to start (the journey records its facts then, right
+ * before it waits), not for a touchpoint skipped on the spot.
+ */
+export async function perform(
+  j: Journey,
+  touchpoint: Touchpoint | undefined,
+  record: TouchpointRecord,
+  beforeActivity: () => Promise<unknown> | undefined = () => undefined,
+): Promise<void> {
   const { s, customer, map } = j;
+  const stage = stageOf(j, record);
+  if (skipBeforePerforming(j, stage, record, touchpoint?.audience?.stepOutcome)) return;
+  // Awaited only when there is something to await: the activity is scheduled in the same turn as before.
+  const before = beforeActivity();
+  if (before) await before;
   const owner = record.owner;
   // The idempotency key: the same touchpoint occurrence of the same term of this journey is delivered once,
   // whatever the retries. The first run id tells this journey from an earlier one of a returning customer.
@@ -41,11 +55,9 @@ export async function perform(j: Journey, touchpoint: Touchpoint | undefined, re
   const key = `${workflowId}/${firstExecutionRunId}/term-${s.term}/${record.key}`;
   // Templates speak of this term's renewal, not the first one's.
   const termCustomer = { ...customer, renewalDate: s.renewalDate };
-  const stage = stageOf(j, record);
   const journey = { stage: stage.id, stageName: stage.name, term: s.term, mapName: map.name };
   const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name, journey };
   const action = touchpoint ?? { action: 'task' as const, ...record.task!, owner: record.ownerRole };
-  if (skipBeforePerforming(j, stage, record, touchpoint?.audience?.stepOutcome)) return;
   try {
     switch (action.action) {
       case 'email': {

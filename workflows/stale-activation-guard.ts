@@ -29,6 +29,19 @@ export class StaleActivationError extends Error {
 /** Jobs that exist only because a new event reached the history. */
 const EVENT_JOBS = new Set(['fireTimer', 'signalWorkflow']);
 
+type Job = { variant?: string; resolveActivity?: { isLocal?: boolean | null } | null };
+
+/**
+ * Jobs that come without a new history event: a query, and a local activity's result (journey facts): core
+ * runs a local activity while the workflow task that started it is still open, and hands back its result in
+ * another activation of that same task, with the same history size. Such an activation is never refused
+ * (it brings no timer or signal), and it does not count as the previous activation: the stale one to catch
+ * carries the size of the last workflow task, whatever local activities ran in it.
+ */
+function bringsNoNewEvent(job: Job): boolean {
+  return job.variant === 'queryWorkflow' || (job.variant === 'resolveActivity' && job.resolveActivity?.isLocal === true);
+}
+
 /** Called once per workflow run: the size seen last is this run's own, even in a shared V8 context. */
 export const interceptors: WorkflowInterceptorsFactory = () => {
   let lastSize: number | undefined;
@@ -36,9 +49,10 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     internals: [
       {
         activate(input, next) {
-          const jobs = (input.activation.jobs ?? []).map((job) => (job as { variant?: string }).variant ?? '');
+          const activationJobs = (input.activation.jobs ?? []) as Job[];
+          const jobs = activationJobs.map((job) => job.variant ?? '');
           // Queries run on the state as it is; later batches of one activation share its size.
-          if (input.batchIndex === 0 && jobs.length > 0 && !jobs.every((job) => job === 'queryWorkflow')) {
+          if (input.batchIndex === 0 && jobs.length > 0 && !activationJobs.every(bringsNoNewEvent)) {
             const size = workflowInfo().historySize;
             const stale = size > 0 && size === lastSize && jobs.some((job) => EVENT_JOBS.has(job));
             lastSize = size;

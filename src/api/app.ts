@@ -12,6 +12,7 @@ import { parseMap, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
 import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
+import type { TaskReader } from '../facts/journey-facts';
 import { NotFoundError } from '../errors';
 import { errorHandler } from './errors';
 
@@ -26,6 +27,8 @@ export interface AppDeps {
   /** Where unsubscribes are recorded, and the secret the workers sign unsubscribe links with. */
   suppressions: SuppressionList;
   unsubscribeSecret: string;
+  /** Owners' worklists, read from the engine database (the journeys keep their open tasks and completions there). */
+  tasks: TaskReader;
   /** Whether each dependency answers now (Temporal, ...): what /readyz reports. */
   readiness: () => Promise<Record<string, { ok: boolean; detail: string }>>;
   /** What the console links to: the Temporal UI, and the namespace the journeys run in. */
@@ -67,7 +70,7 @@ const journeyFilter = z.object({
 });
 
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
-export function createApp({ journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, readiness, console: consoleSettings, log }: AppDeps): express.Express {
+export function createApp({ journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, tasks, readiness, console: consoleSettings, log }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -125,7 +128,7 @@ export function createApp({ journeys, maps, templates, team, mailbox, suppressio
 
   app.get('/v1/tasks', async (req, res) => {
     const { owner, status } = taskFilter.parse(req.query);
-    res.json({ tasks: await journeys.listTasks(owner, status) });
+    res.json({ tasks: await journeys.listTasks(tasks, owner, status) });
   });
 
   app.post('/v1/tasks/:taskId/complete', async (req: Request<{ taskId: string }>, res) => {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError, RefusedError, type FieldIssue } from '../errors';
 import { formatPath, MapProblems } from '../maps/catalog';
+import { isDatabaseUnavailable } from '../db/database';
 import { isTemporalUnavailable } from '../temporal/client';
 
 /** How long a client should wait before retrying while a dependency is down. */
@@ -55,6 +56,12 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       log.error({ err }, 'Temporal is unreachable');
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       res.status(503).json({ error: 'the journey engine cannot reach Temporal right now; nothing was changed, try again shortly', dependency: 'temporal' });
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      log.error({ err }, 'the engine database is unreachable');
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({ error: 'the journey engine cannot reach its database right now; nothing was changed, try again shortly', dependency: 'database' });
       return;
     }
     log.error({ err }, 'request failed');

@@ -1,6 +1,8 @@
-import path from 'node:path';
 import { loadConfig, requireSecret, runMain } from '../config';
-import { FileSuppressionList } from '../delivery/suppressions';
+import { databaseReachable } from '../db/database';
+import { openEngineDatabase } from '../db/open-engine-database';
+import { PgSuppressionList } from '../delivery/suppressions';
+import { PgJourneyFacts } from '../facts/journey-facts';
 import { JourneyService } from '../journeys/service';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
@@ -21,8 +23,8 @@ runMain(async () => {
   const journeys = new JourneyService(client, maps, catalog.team, config.TEMPORAL_TASK_QUEUE, config.ALLOW_DEMO_CLOCK);
   const mailbox = config.MAIL_CATCHER_DIR ? new Mailbox(config.MAIL_CATCHER_DIR) : undefined;
   const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
-  const suppressions = new FileSuppressionList(path.join(config.DATA_DIR, 'suppressions'));
-  await suppressions.checkWritable();
+  const db = await openEngineDatabase(config, log);
+  const suppressions = new PgSuppressionList(db);
   const app = createApp({
     journeys,
     maps,
@@ -31,7 +33,8 @@ runMain(async () => {
     mailbox,
     suppressions,
     unsubscribeSecret,
-    readiness: async () => ({ temporal: await temporalReachable(client) }),
+    tasks: new PgJourneyFacts(db),
+    readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
     console: { temporalUiUrl: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
     log,
   });
@@ -45,7 +48,7 @@ runMain(async () => {
   );
   const stop = () => {
     log.info('API stopping');
-    server.close(() => void client.connection.close().finally(() => process.exit(0)));
+    server.close(() => void Promise.allSettled([client.connection.close(), db.end()]).finally(() => process.exit(0)));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,8 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import path from 'node:path';
 import { z } from 'zod';
-import { stableId } from './ledger';
-import { checkWritable, readRecord, readRecords, writeRecord } from './record-files';
+import type { Database } from '../db/database';
 
 /** Who an unsubscribe link is for: the customer whose journey sent it and the address it went to. */
 export interface UnsubscribeSubject {
@@ -71,39 +69,39 @@ export function unsubscribeUrl(publicUrl: string, token: string): string {
 
 const normalise = (email: string) => email.trim().toLowerCase();
 
-/**
- * One JSON file per suppressed address in a folder (the data folder locally, a shared volume for the
- * API and the workers), named by a hash of the lower-case address so any address makes a safe file
- * name. Each record appears whole, by rename, so a worker never reads half of one.
- */
-export class FileSuppressionList implements SuppressionList {
-  constructor(private readonly dir: string) {}
+interface SuppressionRow {
+  email: string;
+  customer_id: string;
+  at: Date;
+  source: Suppression['source'];
+}
 
-  /** Creates the folder and proves a record can be written there. */
-  checkWritable(): Promise<void> {
-    return checkWritable(this.dir);
-  }
+const fromRow = (row: SuppressionRow): Suppression => ({ email: row.email, customerId: row.customer_id, at: row.at.toISOString(), source: row.source });
+
+/** The suppression list in the engine database: one row per lower-case address, the first unsubscribe kept. */
+export class PgSuppressionList implements SuppressionList {
+  constructor(private readonly db: Database) {}
 
   async add(suppression: Suppression): Promise<Suppression> {
-    const record: Suppression = { ...suppression, email: normalise(suppression.email) };
-    const existing = await this.find(record.email);
-    if (existing) return existing;
-    // Two unsubscribes of one address at the same instant may both write; either record is right.
-    await writeRecord(this.fileOf(record.email), record);
-    return record;
+    const email = normalise(suppression.email);
+    // The address is the primary key: of two unsubscribes at once, one inserts and both read its row.
+    await this.db.query('INSERT INTO suppressions (email, customer_id, at, source) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING', [
+      email,
+      suppression.customerId,
+      suppression.at,
+      suppression.source,
+    ]);
+    return (await this.find(email)) as Suppression;
   }
 
-  find(email: string): Promise<Suppression | undefined> {
-    return readRecord<Suppression>(this.fileOf(normalise(email)));
+  async find(email: string): Promise<Suppression | undefined> {
+    const found = await this.db.query<SuppressionRow>('SELECT email, customer_id, at, source FROM suppressions WHERE email = $1', [normalise(email)]);
+    return found.rows[0] && fromRow(found.rows[0]);
   }
 
   /** Oldest first. */
   async list(): Promise<Suppression[]> {
-    const records = await readRecords<Suppression>(this.dir);
-    return records.sort((a, b) => a.at.localeCompare(b.at));
-  }
-
-  private fileOf(normalisedEmail: string): string {
-    return path.join(this.dir, `${stableId(normalisedEmail)}.json`);
+    const all = await this.db.query<SuppressionRow>('SELECT email, customer_id, at, source FROM suppressions ORDER BY at, email');
+    return all.rows.map(fromRow);
   }
 }

@@ -2,21 +2,26 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, runMain } from '../config';
+import { ConfigError, loadConfig, runMain } from '../config';
+import { ensureDatabase } from '../db/database';
+import type { EmbeddedDatabase } from '../db/embedded';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
 import { ensureTemporalCli } from '../temporal/binaries';
 import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
 
 /**
  * `npm start`: the whole engine on this machine. A Temporal dev server on SQLite in the data folder
- * (unless TEMPORAL_ADDRESS names another), a mail catcher (unless SMTP_URL names a relay), the worker
- * and the API as child processes. Ctrl-C stops them all; the next start resumes every journey.
+ * (unless TEMPORAL_ADDRESS names another), the engine's PostgreSQL in the data folder (unless DATABASE_URL
+ * names one), a mail catcher (unless SMTP_URL names a relay), the worker and the API as child processes.
+ * Ctrl-C stops them all; the next start resumes every journey.
  */
 runMain(async () => {
   const config = loadConfig();
+  const { POSTGRES_PASSWORD, ...secrets } = localSecrets(config.DATA_DIR);
   // The local stack is for trying journeys out: demo clocks are on unless switched off explicitly.
-  const env: NodeJS.ProcessEnv = { ALLOW_DEMO_CLOCK: 'true', ...localSecrets(config.DATA_DIR), ...process.env };
+  const env: NodeJS.ProcessEnv = { ALLOW_DEMO_CLOCK: 'true', ...secrets, ...process.env };
   let devServer: DevServer | undefined;
+  let postgres: EmbeddedDatabase | undefined;
   let catcher: MailCatcher | undefined;
   const children: ChildProcess[] = [];
   let stopping = false;
@@ -27,6 +32,7 @@ runMain(async () => {
     console.log('\nStopping the journey engine...');
     await Promise.all(children.map((child) => stopChild(child)));
     await catcher?.close();
+    await postgres?.stop();
     await devServer?.stop();
     console.log('Stopped. Journeys resume where they were at the next `npm start`.');
     process.exit(code);
@@ -34,6 +40,16 @@ runMain(async () => {
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
+  if (!config.DATABASE_URL) {
+    // Loaded only here: the production image runs against DATABASE_URL and needs no PostgreSQL binaries.
+    const { startEmbeddedPostgres } = await import('../db/embedded');
+    const dir = path.join(config.DATA_DIR, 'postgres');
+    postgres = await startEmbeddedPostgres({ dir, port: config.POSTGRES_PORT, password: POSTGRES_PASSWORD }).catch((err: Error) => {
+      throw new ConfigError(`The engine database could not start (set POSTGRES_PORT or DATA_DIR, or DATABASE_URL for a PostgreSQL of your own): ${err.message}`);
+    });
+    env.DATABASE_URL = await ensureDatabase(postgres.adminUrl, 'journeys');
+    console.log(`[postgres] PostgreSQL listening on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dir}`);
+  }
   if (!config.TEMPORAL_ADDRESS) {
     const cli = ensureTemporalCli(process.env);
     devServer = await startTemporalDevServer({
@@ -77,6 +93,7 @@ The customer journey engine is running.
   API and console   ${apiUrl}            (GET /healthz, POST /v1/purchases, ...)
   Temporal UI       ${devServer?.uiUrl ?? '(your Temporal server)'}
   Temporal gRPC     ${env.TEMPORAL_ADDRESS}
+  PostgreSQL        ${postgres ? `127.0.0.1:${config.POSTGRES_PORT}, database journeys (data in ${path.join(config.DATA_DIR, 'postgres')})` : '(DATABASE_URL)'}
   Mail catcher      ${catcher ? `smtp://127.0.0.1:${catcher.port}, messages in ${env.MAIL_CATCHER_DIR} and at ${apiUrl}/v1/mail` : env.SMTP_URL}
 Press Ctrl-C to stop.`);
 });
@@ -103,15 +120,29 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+interface LocalSecrets {
+  UNSUBSCRIBE_SECRET: string;
+  WEBHOOK_SECRET: string;
+  POSTGRES_PASSWORD: string;
+}
+
 /**
- * The secrets that sign unsubscribe links and webhooks, made once for this machine and kept in the data
- * folder, so links in emails already sent keep working after a restart. Real deployments set them.
+ * The secrets that sign unsubscribe links and webhooks, and the local PostgreSQL's password, made once for
+ * this machine and kept in the data folder, so links in emails already sent keep working after a restart.
+ * Real deployments set them. A secret a folder from an older version lacks is added.
  */
-function localSecrets(dataDir: string): { UNSUBSCRIBE_SECRET: string; WEBHOOK_SECRET: string } {
+function localSecrets(dataDir: string): LocalSecrets {
   const file = path.join(dataDir, 'local-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { UNSUBSCRIBE_SECRET: string; WEBHOOK_SECRET: string };
-  const secrets = { UNSUBSCRIBE_SECRET: randomBytes(32).toString('hex'), WEBHOOK_SECRET: randomBytes(32).toString('hex') };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : {};
+  const make = () => randomBytes(32).toString('hex');
+  const secrets: LocalSecrets = {
+    UNSUBSCRIBE_SECRET: kept.UNSUBSCRIBE_SECRET ?? make(),
+    WEBHOOK_SECRET: kept.WEBHOOK_SECRET ?? make(),
+    POSTGRES_PASSWORD: kept.POSTGRES_PASSWORD ?? make(),
+  };
+  if (Object.keys(kept).length !== Object.keys(secrets).length) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }

@@ -35,7 +35,6 @@ import {
   journeyMapKey,
   journeyOwnersKey,
   journeyStageKey,
-  journeyTaskOwnersKey,
   journeyTermKey,
 } from '../../contracts/search-attributes';
 import { ConflictError, InvalidInputError, NotFoundError, RefusedError, type DomainError } from '../errors';
@@ -43,6 +42,7 @@ import { rolesOf, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
 import type { Owner, Purchase } from './customer';
 import type { ProductEventInput } from './events';
+import type { ListedTask, TaskReader } from '../facts/journey-facts';
 
 export const journeyWorkflowId = (customerId: string) => `journey-${customerId}`;
 
@@ -246,22 +246,15 @@ export class JourneyService {
     return results;
   }
 
-  /** Tasks across journeys for one person (owner, or a manager an escalation reached); open ones unless told. */
-  async listTasks(owner: string, status: 'open' | 'done' | 'all' = 'open'): Promise<(OwnerTask & { customerId: string })[]> {
-    const quote = `"${owner.replace(/["\\]/g, '')}"`;
-    // Open tasks are found through the search attribute each journey keeps; done ones only through their owners' journeys.
-    const query = `WorkflowType = "journeyWorkflow" AND ExecutionStatus = "Running" AND (${journeyTaskOwnersKey.name} = ${quote} OR ${journeyOwnersKey.name} = ${quote})`;
-    const tasks: (OwnerTask & { customerId: string })[] = [];
-    for await (const execution of this.client.workflow.list({ query })) {
-      const state = await this.client.workflow.getHandle(execution.workflowId).query(journeyStateQuery);
-      for (const task of state.tasks) {
-        const open = task.status !== 'done';
-        if (task.owner.email.toLowerCase() !== owner.toLowerCase()) continue;
-        if ((status === 'open' && !open) || (status === 'done' && open)) continue;
-        tasks.push({ ...task, status: task.status ?? 'open', customerId: state.customerId });
-      }
-    }
-    return tasks.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  /**
+   * An owner's tasks (or everybody's open ones), by due date, from the engine database: open ones from the open
+   * tasks the journeys keep there, done ones from their task.completed facts. One query each.
+   */
+  async listTasks(tasks: TaskReader, owner: string | undefined, status: 'open' | 'done' | 'all' = 'open'): Promise<ListedTask[]> {
+    if (owner === undefined && status !== 'open') throw new InvalidInputError('owner', 'is required for done tasks');
+    const open = status === 'done' ? [] : await tasks.openTasks(owner);
+    const done = status === 'open' || owner === undefined ? [] : await tasks.doneTasks(owner);
+    return [...open, ...done].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 
   /** Completes a task in its journey; completing it again answers the first completion. */

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { readRecords, writeRecord } from '../delivery/record-files';
+import { readRecords, writeRecord } from '../files/record-files';
 
 export interface CaughtMail {
   id: string;

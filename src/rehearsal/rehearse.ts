@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -16,6 +14,7 @@ import { TRAINERS_FILE } from '../maps/catalog';
 import type { JourneyMap } from '../maps/schema';
 import { buildActivityDeps, nonSendingMailer } from '../worker/activity-deps';
 import { workflowSources } from '../worker/create-worker';
+import { rehearsalStores } from './rehearsal-stores';
 
 import { DAY_MS } from '../../contracts/time';
 
@@ -52,7 +51,6 @@ export async function rehearse(options: {
   trace?: (line: string) => void;
 }): Promise<{ timeline: TimelineEntry[]; final: JourneyState }> {
   const { env, map } = options;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rehearsal-'));
   const taskQueue = `rehearsal-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -60,8 +58,8 @@ export async function rehearse(options: {
     ...workflowSources,
     activities: rehearsalActivities(
       buildActivityDeps({
-        // Inside the rehearsal's temporary folder, so what it records (the sessions it books) is gone with it.
-        dataDir,
+        // In memory, so what it records (the sessions it books) is gone with it.
+        stores: rehearsalStores(),
         mailer: nonSendingMailer(),
         templates: options.templates,
         mailFrom: 'Rehearsal <rehearsal@journeys.local>',
@@ -85,54 +83,50 @@ export async function rehearse(options: {
     renewalDate: new Date(purchasedAt + termMs).toISOString(),
   };
   const snapshots = new Map<string, JourneyState>();
-  try {
-    return await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(journeyWorkflow, {
-        taskQueue,
-        workflowId: `rehearsal-${customer.customerId}-${taskQueue}`,
-        args: [{ customer, map }],
-      });
-      // Each term is its own run, so the state is kept at every step to see every term whole.
-      const snapshot = async () => {
-        const state = await handle.query(journeyStateQuery);
-        snapshots.set(`${state.term}`, state);
-        return state;
-      };
-      // A week at a time, so a term that ends on the way is seen before its run closes.
-      const untilDay = async (day: number) => {
-        for (;;) {
-          const now = await env.currentTimeMs();
-          const target = Math.min(now + 7 * DAY_MS, purchasedAt + day * DAY_MS);
-          if (target <= now) return;
-          const from = ((now - purchasedAt) / DAY_MS).toFixed(1);
-          options.trace?.(`day ${from}: skipping to day ${((target - purchasedAt) / DAY_MS).toFixed(1)}`);
-          await withStallGuard(env.sleep(target - now), async () => {
-            const { raw } = await handle.describe();
-            return `the time-skipping server stopped skipping its clock at day ${from} (workflow ${raw.workflowExecutionInfo?.status ?? '?'}, ${raw.pendingActivities?.length ?? 0} activities pending)`;
-          });
-          await snapshot();
-        }
-      };
-      // Events scripted past the rehearsal's last day do not happen in it.
-      const events = options.events.filter((event) => event.day <= options.days).sort((a, b) => a.day - b.day);
-      for (const [i, { day, ...event }] of events.entries()) {
-        await untilDay(day);
-        await env.sleep(SIGNAL_OFFSET_MS);
-        await snapshot();
-        await handle.signal(productEventSignal, {
-          ...event,
-          eventId: `rehearsal-${i}`,
-          occurredAt: new Date(purchasedAt + day * DAY_MS).toISOString(),
-        });
-      }
-      await untilDay(options.days);
-      const final = await snapshot().catch(() => [...snapshots.values()].at(-1)!);
-      await env.client.workflow.getHandle(handle.workflowId).terminate('rehearsal over').catch(() => undefined);
-      return { timeline: timelineOf([...snapshots.values()], purchasedAt, events), final };
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(journeyWorkflow, {
+      taskQueue,
+      workflowId: `rehearsal-${customer.customerId}-${taskQueue}`,
+      args: [{ customer, map }],
     });
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+    // Each term is its own run, so the state is kept at every step to see every term whole.
+    const snapshot = async () => {
+      const state = await handle.query(journeyStateQuery);
+      snapshots.set(`${state.term}`, state);
+      return state;
+    };
+    // A week at a time, so a term that ends on the way is seen before its run closes.
+    const untilDay = async (day: number) => {
+      for (;;) {
+        const now = await env.currentTimeMs();
+        const target = Math.min(now + 7 * DAY_MS, purchasedAt + day * DAY_MS);
+        if (target <= now) return;
+        const from = ((now - purchasedAt) / DAY_MS).toFixed(1);
+        options.trace?.(`day ${from}: skipping to day ${((target - purchasedAt) / DAY_MS).toFixed(1)}`);
+        await withStallGuard(env.sleep(target - now), async () => {
+          const { raw } = await handle.describe();
+          return `the time-skipping server stopped skipping its clock at day ${from} (workflow ${raw.workflowExecutionInfo?.status ?? '?'}, ${raw.pendingActivities?.length ?? 0} activities pending)`;
+        });
+        await snapshot();
+      }
+    };
+    // Events scripted past the rehearsal's last day do not happen in it.
+    const events = options.events.filter((event) => event.day <= options.days).sort((a, b) => a.day - b.day);
+    for (const [i, { day, ...event }] of events.entries()) {
+      await untilDay(day);
+      await env.sleep(SIGNAL_OFFSET_MS);
+      await snapshot();
+      await handle.signal(productEventSignal, {
+        ...event,
+        eventId: `rehearsal-${i}`,
+        occurredAt: new Date(purchasedAt + day * DAY_MS).toISOString(),
+      });
+    }
+    await untilDay(options.days);
+    const final = await snapshot().catch(() => [...snapshots.values()].at(-1)!);
+    await env.client.workflow.getHandle(handle.workflowId).terminate('rehearsal over').catch(() => undefined);
+    return { timeline: timelineOf([...snapshots.values()], purchasedAt, events), final };
+  });
 }
 
 /** The real activity code, except what would reach the world: emails are built and never sent, webhooks not called. */

@@ -1,31 +1,40 @@
-import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { ActivityDeps } from '../../activities';
+import type { Database } from '../db/database';
 import { loadTrainers, type Trainer } from '../delivery/availability';
-import { FileDeliveryLedger } from '../delivery/ledger';
-import { FileSessionCalendar, type SessionCalendar } from '../delivery/session-calendar';
-import { FileSuppressionList } from '../delivery/suppressions';
+import { PgDeliveryLedger } from '../delivery/ledger';
+import { PgSessionCalendar } from '../delivery/session-calendar';
+import { PgSuppressionList } from '../delivery/suppressions';
 import type { EmailTemplates } from '../delivery/templates';
+import { PgJourneyFacts } from '../facts/journey-facts';
 
 export type Mailer = ActivityDeps['mailer'];
 
 /** How emails leave: through the SMTP server at a URL (smtp:// or smtps://), or through a mailer given as it is. */
 export type MailOptions = { smtpUrl: string; mailer?: undefined } | { mailer: Mailer; smtpUrl?: undefined };
 
+/** What the activities keep across journeys and workers: the ledger, the calendar, suppressions, journey facts. */
+export type ActivityStores = Pick<ActivityDeps, 'ledger' | 'sessionCalendar' | 'suppressions' | 'facts'>;
+
+/** The stores in the engine database, shared by every worker on every machine (and the API, for suppressions). */
+export function databaseStores(db: Database): ActivityStores {
+  return {
+    ledger: new PgDeliveryLedger(db),
+    sessionCalendar: new PgSessionCalendar(db),
+    suppressions: new PgSuppressionList(db),
+    facts: new PgJourneyFacts(db),
+  };
+}
+
 /** What the activities' dependencies are made from, but the mail: the worker's configuration, or what a rehearsal or a test chooses. */
 export interface ActivityDepsSettings {
-  /**
-   * The folder of the file stores, shared by every worker: the delivery ledger in `deliveries`, the session
-   * calendar in `session-calendar`, the suppression list in `suppressions` (where the API reads it too).
-   */
-  dataDir: string;
+  /** The engine database's stores (a worker's), or a rehearsal's own that keep nothing. */
+  stores: ActivityStores;
   templates: EmailTemplates;
   /** The From address of every journey email. */
   mailFrom: string;
   /** The trainers file (read and validated now, so a mistake in it stops the caller), or the trainers themselves. */
   trainers: string | Trainer[];
-  /** A calendar to book sessions in instead of the one in the data folder (a test's). */
-  sessionCalendar?: SessionCalendar;
   unsubscribeSecret: string;
   publicUrl: string;
   webhookSecret: string;
@@ -33,20 +42,14 @@ export interface ActivityDepsSettings {
 
 export type ActivityDepsOptions = MailOptions & ActivityDepsSettings;
 
-/** The activities' dependencies, with the file ledger itself, so a worker can check it is writable before it starts. */
-export type BuiltActivityDeps = ActivityDeps & { ledger: FileDeliveryLedger };
-
 /** The one place the activities' dependencies are put together: for the worker, the rehearsal and the tests. */
-export function buildActivityDeps(options: ActivityDepsOptions): BuiltActivityDeps {
-  const { dataDir } = options;
+export function buildActivityDeps(options: ActivityDepsOptions): ActivityDeps {
   return {
+    ...options.stores,
     mailer: options.mailer === undefined ? smtpMailer(options.smtpUrl) : options.mailer,
-    ledger: new FileDeliveryLedger(path.join(dataDir, 'deliveries')),
     templates: options.templates,
     mailFrom: options.mailFrom,
     trainers: typeof options.trainers === 'string' ? loadTrainers(options.trainers) : options.trainers,
-    sessionCalendar: options.sessionCalendar ?? new FileSessionCalendar(path.join(dataDir, 'session-calendar')),
-    suppressions: new FileSuppressionList(path.join(dataDir, 'suppressions')),
     unsubscribeSecret: options.unsubscribeSecret,
     publicUrl: options.publicUrl,
     webhookSecret: options.webhookSecret,

@@ -5,7 +5,9 @@ import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { MapCatalog, TRAINERS_FILE } from '../maps/catalog';
 import { MissingSearchAttributes, registerJourneySearchAttributes } from '../temporal/search-attributes';
-import { buildActivityDeps } from './activity-deps';
+import { openEngineDatabase } from '../db/open-engine-database';
+import { pruneOldRecords } from './retention';
+import { buildActivityDeps, databaseStores } from './activity-deps';
 import { createJourneyWorker } from './create-worker';
 
 /** The worker process: runs journeys and their touchpoints until SIGINT/SIGTERM, then drains and stops. */
@@ -25,8 +27,11 @@ runMain(async () => {
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
   MapCatalog.load(config.MAPS_DIR, templates);
+  // The ledger, calendar, suppressions and facts every worker on every machine shares.
+  const db = await openEngineDatabase(config, log);
+  const stopPruning = pruneOldRecords(db, log);
   const deps = buildActivityDeps({
-    dataDir: config.DATA_DIR,
+    stores: databaseStores(db),
     smtpUrl: config.smtpUrl,
     templates,
     mailFrom: config.MAIL_FROM,
@@ -35,10 +40,6 @@ runMain(async () => {
     unsubscribeSecret: requireSecret(config, 'UNSUBSCRIBE_SECRET'),
     publicUrl: config.publicUrl,
     webhookSecret: requireSecret(config, 'WEBHOOK_SECRET'),
-  });
-  // A ledger that cannot be written would resend every email on every retry: stop now instead.
-  await deps.ledger.checkWritable().catch((err: Error) => {
-    throw new ConfigError(`DATA_DIR: cannot write the delivery ledger there (${err.message})`);
   });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
@@ -62,6 +63,8 @@ runMain(async () => {
   });
   log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.temporalAddress}`);
   await worker.run();
+  stopPruning();
   await connection.close();
+  await db.end();
   log.info('worker stopped');
 });

@@ -1,13 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import type { Database } from '../../src/db/database';
 import { PROJECT_ROOT } from '../../src/config';
 import { EmailTemplates } from '../../src/delivery/templates';
 import type { Customer } from '../../src/journeys/customer';
 import type { ProductEvent } from '../../src/journeys/events';
 import { loadMapFile, MapCatalog, TRAINERS_FILE } from '../../src/maps/catalog';
 import { loadTrainers } from '../../src/delivery/availability';
-import { buildActivityDeps, nonSendingMailer, type ActivityDepsSettings, type BuiltActivityDeps, type Mailer } from '../../src/worker/activity-deps';
+import type { ActivityDeps } from '../../activities';
+import { buildActivityDeps, databaseStores, nonSendingMailer, type ActivityDepsSettings, type Mailer } from '../../src/worker/activity-deps';
 
 export const MAPS_DIR = path.join(PROJECT_ROOT, 'maps');
 export const TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates', 'emails');
@@ -21,14 +21,17 @@ import { DAY_MS } from '../../contracts/time';
 export { DAY_MS };
 
 /**
- * The activities' dependencies as the worker builds them, with the tests' addresses and secrets: the shipped
- * templates and trainers, a fresh data folder, and a mailer that sends nothing, unless given.
+ * The activities' dependencies as the worker builds them, with the tests' addresses and secrets: the stores in
+ * the given engine database, the shipped templates and trainers, and a mailer that sends nothing, unless given.
  */
-export function testActivityDeps(options: Partial<ActivityDepsSettings> & { smtpUrl?: string; mailer?: Mailer } = {}): BuiltActivityDeps {
-  const { smtpUrl, mailer, dataDir, ...settings } = options;
+export function testActivityDeps(
+  db: Database,
+  options: Partial<ActivityDepsSettings> & { smtpUrl?: string; mailer?: Mailer } = {},
+): ActivityDeps {
+  const { smtpUrl, mailer, ...settings } = options;
   return buildActivityDeps({
     ...(smtpUrl === undefined ? { mailer: mailer ?? nonSendingMailer() } : { smtpUrl }),
-    dataDir: dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'journeys-data-')),
+    stores: databaseStores(db),
     templates,
     mailFrom: 'Customer Success <success@journeys.test>',
     trainers,

@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
-import { FileSuppressionList } from '../../src/delivery/suppressions';
+import { databaseReachable, openDatabase, type Database } from '../../src/db/database';
+import { PgSuppressionList } from '../../src/delivery/suppressions';
+import { PgJourneyFacts } from '../../src/facts/journey-facts';
 import { JourneyService } from '../../src/journeys/service';
 import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
@@ -14,6 +16,7 @@ import { ensureTemporalCli } from '../../src/temporal/binaries';
 import { connectClient, temporalReachable } from '../../src/temporal/client';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createJourneyWorker } from '../../src/worker/create-worker';
+import { freshDatabase } from './database';
 import { freePort } from './eventually';
 import { catalog, templates, testActivityDeps } from './fixtures';
 
@@ -22,8 +25,9 @@ export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret';
 export const TEMPORAL_UI_URL = 'http://temporal-ui.test:8080';
 
 /**
- * The real engine on loopback: the Temporal dev server on a SQLite file, a real SMTP mail catcher,
- * the worker and the HTTP API. Each part can be stopped and started again on the same data.
+ * The real engine on loopback: the Temporal dev server on a SQLite file, the engine database (a database of
+ * its own in the run's PostgreSQL), a real SMTP mail catcher, the worker and the HTTP API. Each part can be
+ * stopped and started again on the same data.
  */
 export class LocalStack {
   readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'journeys-stack-'));
@@ -37,9 +41,13 @@ export class LocalStack {
   apiUrl = '';
   private temporalPort = 0;
   private apiPort = 0;
+  private db?: Promise<Database>;
 
-  /** `allowDemoClock`: purchases may carry a compressed demo clock (off by default, as on a real engine). */
-  constructor(private readonly options: { allowDemoClock?: boolean } = {}) {}
+  /**
+   * `allowDemoClock`: purchases may carry a compressed demo clock (off by default, as on a real engine).
+   * `databaseUrl`: an engine database of the test's own (one it stops and starts); a fresh one in the run's PostgreSQL if unset.
+   */
+  constructor(private readonly options: { allowDemoClock?: boolean; databaseUrl?: string } = {}) {}
 
   async startTemporal(): Promise<void> {
     this.temporalPort ||= await freePort();
@@ -55,6 +63,12 @@ export class LocalStack {
     this.catcher = await startMailCatcher({ dir: path.join(this.dataDir, 'mail'), ...options });
   }
 
+  /** The stack's engine database, made on first use and kept across restarts of the worker and the API. */
+  database(): Promise<Database> {
+    this.db ??= this.options.databaseUrl ? openDatabase(this.options.databaseUrl, { idleMs: 1_000 }) : freshDatabase();
+    return this.db;
+  }
+
   async startWorker(): Promise<void> {
     // The API's port is chosen now, so the unsubscribe links in the worker's emails point at it.
     this.apiPort ||= await freePort();
@@ -63,8 +77,7 @@ export class LocalStack {
       connection: this.workerConnection,
       namespace: 'default',
       taskQueue: TASK_QUEUE,
-      deps: testActivityDeps({
-        dataDir: this.dataDir,
+      deps: testActivityDeps(await this.database(), {
         smtpUrl: `smtp://127.0.0.1:${this.catcher!.port}`,
         unsubscribeSecret: UNSUBSCRIBE_SECRET,
         publicUrl: `http://127.0.0.1:${this.apiPort}`,
@@ -77,6 +90,7 @@ export class LocalStack {
     // The API's own client, with its retry policy, so the tests meet what the API meets.
     const client = await connectClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default' });
     this.client = client;
+    const db = await this.database();
     const maps = new MapRegistry(client, TASK_QUEUE);
     await maps.publishFirstVersions(catalog.all());
     const app = createApp({
@@ -85,9 +99,10 @@ export class LocalStack {
       templates,
       team: catalog.team,
       mailbox: this.catcher!.mailbox,
-      suppressions: new FileSuppressionList(path.join(this.dataDir, 'suppressions')),
+      suppressions: new PgSuppressionList(db),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
-      readiness: async () => ({ temporal: await temporalReachable(client) }),
+      tasks: new PgJourneyFacts(db),
+      readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
       console: { temporalUiUrl: TEMPORAL_UI_URL, namespace: 'default' },
       log: createLogger('api-test', 'silent'),
     });
@@ -111,6 +126,7 @@ export class LocalStack {
     await this.stopWorkerAndApi();
     await this.catcher?.close();
     await this.devServer?.stop();
+    await (await this.db)?.end();
   }
 
   async post(route: string, body: unknown): Promise<{ status: number; body: any }> {

@@ -2,11 +2,11 @@ import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import type { SessionCalendar } from '../../src/delivery/session-calendar';
 import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
 import { journeyStateQuery } from '../../contracts/messages';
+import { testDatabase } from './database';
 import { customerFixture, DAY_MS, defaultMap, testActivityDeps } from './fixtures';
 
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
@@ -32,6 +32,7 @@ export const recordedActivities = (real: Activities) => ({
   createOwnerTask: jest.fn(real.createOwnerTask),
   callWebhook: jest.fn(real.callWebhook),
   changeMeeting: jest.fn(real.changeMeeting),
+  recordJourneyFacts: real.recordJourneyFacts,
 });
 
 let sequence = 0;
@@ -44,10 +45,10 @@ export async function runJourney<A extends Activities>(
   env: TestWorkflowEnvironment,
   wrap: (activities: Activities) => A,
   story: (ctx: JourneyStory<A>) => Promise<void>,
-  options: { map?: JourneyMap; clock?: { dayMs: number }; customer?: Partial<Customer>; sessionCalendar?: SessionCalendar } = {},
+  options: { map?: JourneyMap; clock?: { dayMs: number }; customer?: Partial<Customer> } = {},
 ): Promise<void> {
   const taskQueue = `journeys-${++sequence}`;
-  const activities = wrap(createActivities(testActivityDeps({ sessionCalendar: options.sessionCalendar })));
+  const activities = wrap(createActivities(testActivityDeps(await testDatabase())));
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,

@@ -14,6 +14,7 @@ import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
 import { journeyStateQuery } from '../../contracts/messages';
 import { eventually, freePort } from '../helpers/eventually';
 import { catalog, MAPS_DIR, purchaseBody, TEMPLATES_DIR } from '../helpers/fixtures';
+import { freshDatabaseUrl } from '../helpers/database';
 import { WorkerProcess } from '../helpers/worker-process';
 
 /**
@@ -35,12 +36,14 @@ let catcher: MailCatcher | undefined;
 let client: Client;
 let journeys: JourneyService;
 let worker: WorkerProcess | undefined;
+let databaseUrl: string;
 
 const workerEnv = (): NodeJS.ProcessEnv => ({
   TEMPORAL_ADDRESS: devServer!.address,
   TEMPORAL_TASK_QUEUE: TASK_QUEUE,
   SMTP_URL: `smtp://127.0.0.1:${catcher!.port}`,
   DATA_DIR: path.join(tmp, 'data'),
+  DATABASE_URL: databaseUrl,
   MAPS_DIR,
   TEMPLATES_DIR,
   WORKFLOW_BUNDLE: bundlePath,
@@ -52,6 +55,7 @@ const workerEnv = (): NodeJS.ProcessEnv => ({
 beforeAll(async () => {
   // One bundle for every worker the test starts, so a restart takes as long as a production one.
   writeFileSync(bundlePath, await bundleJourneyWorkflows());
+  databaseUrl = await freshDatabaseUrl();
   devServer = await startTemporalDevServer({ cli: ensureTemporalCli(), dbFile: path.join(tmp, 'temporal.sqlite'), port: await freePort(), uiPort: 0 });
   catcher = await startMailCatcher({ dir: path.join(tmp, 'mail') });
   worker = await WorkerProcess.start(workerEnv());

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -11,6 +11,8 @@ import { ensureTemporalCli } from '../../src/temporal/binaries';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import type { JourneyState, TouchpointRecord } from '../../workflows/journey';
 import { freePort, eventually } from '../helpers/eventually';
+import { openDatabase, type Database } from '../../src/db/database';
+import { freshDatabaseUrl } from '../helpers/database';
 import { WorkerProcess } from '../helpers/worker-process';
 import { catalog, customerFixture, MAPS_DIR, TEMPLATES_DIR } from '../helpers/fixtures';
 
@@ -35,6 +37,8 @@ let journeys: JourneyService;
 let client: Client;
 let smtp: KillingSmtpServer | undefined;
 let worker: WorkerProcess | undefined;
+let databaseUrl: string;
+let db: Database;
 
 beforeAll(async () => {
   devServer = await startTemporalDevServer({
@@ -44,6 +48,8 @@ beforeAll(async () => {
     uiPort: 0,
   });
   smtp = await KillingSmtpServer.start();
+  databaseUrl = await freshDatabaseUrl();
+  db = await openDatabase(databaseUrl, { max: 2, idleMs: 1_000 });
   worker = await WorkerProcess.start(workerEnv());
   connection = await Connection.connect({ address: devServer.address });
   client = new Client({ connection, namespace: 'default' });
@@ -58,6 +64,7 @@ afterAll(async () => {
     () => connection?.close(),
     () => devServer?.stop(),
     () => smtp?.close(),
+    () => db?.end(),
   ];
   for (const step of steps) {
     try {
@@ -114,8 +121,9 @@ test.each([
   expect(mail.filter((m) => m.messageId === toContact[0]!.messageId)).toHaveLength(1);
 
   // The ledger says what the worker knew when it died, and the journey says the same.
-  const record = JSON.parse(readFileSync(path.join(dataDir, 'deliveries', `${stableId(welcomeKey)}.json`), 'utf8'));
-  expect(record).toMatchObject({ key: welcomeKey, startedAt: expect.any(String) });
+  const { rows } = await db.query('SELECT key, started_at, delivered_at FROM deliveries WHERE key = $1', [welcomeKey]);
+  expect(rows).toEqual([{ key: welcomeKey, started_at: expect.any(Date), delivered_at: rows[0]?.delivered_at ?? null }]);
+  const record = rows[0] as { delivered_at: Date | null };
   if (when === 'before-250') expect(welcome.status).toBe('unconfirmed'); // the worker never heard the 250
   expect(['done', 'unconfirmed']).toContain(welcome.status);
 
@@ -123,13 +131,13 @@ test.each([
   const taskMail = mail.filter((m) => m.journeyKey === `${workflowId}/${runId}/term-1/welcome-email-failed#1`);
   if (welcome.status === 'done') {
     // The worker wrote the result between the 250 and the kill: the retry returned it without sending.
-    expect(record.deliveredAt).toEqual(expect.any(String));
+    expect(record.delivered_at).toEqual(expect.any(Date));
     expect(welcome.result).toBe(`email sent to ${contact.email}`);
     expect(failedTask).toEqual([]);
     expect(taskMail).toEqual([]);
   } else {
     // Only the intent was on record: the retry sent nothing and the owner was asked to check.
-    expect(record.deliveredAt).toBeUndefined();
+    expect(record.delivered_at).toBeNull();
     expect(welcome.result).toMatch(/^the worker stopped during this delivery .* so it is not repeated$/);
     expect(failedTask).toEqual([
       expect.objectContaining({
@@ -164,6 +172,7 @@ function workerEnv(): NodeJS.ProcessEnv {
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     SMTP_URL: `smtp://127.0.0.1:${smtp!.port}`,
     DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
     MAPS_DIR,
     TEMPLATES_DIR,
     ...SECRETS,

@@ -8,6 +8,8 @@ const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 test.each([
   ['api', 'src/api/main.ts', { API_PORT: 'eighty' }, /API_PORT: /],
   ['worker', 'src/worker/main.ts', { TEMPORAL_ADDRESS: 'no-port-here' }, /TEMPORAL_ADDRESS: must be host:port/],
+  ['worker', 'src/worker/main.ts', { DATABASE_URL: 'mysql://db/journeys' }, /DATABASE_URL: must be a postgres:\/\/ URL/],
+  ['worker', 'src/worker/main.ts', { DATABASE_URL: '', UNSUBSCRIBE_SECRET: 'a'.repeat(16), WEBHOOK_SECRET: 'b'.repeat(16) }, /DATABASE_URL: is required/],
   ['launcher', 'src/dev/start.ts', { SMTP_URL: 'http://mail.example' }, /SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/],
 ])('the %s refuses a bad configuration with the variable named', (_name, entry, env, message) => {
   const run = spawnSync(tsx, [path.join(PROJECT_ROOT, entry)], {

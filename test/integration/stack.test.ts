@@ -266,7 +266,7 @@ test('while Temporal is down the API answers 503 with Retry-After, /healthz stay
   expect(readiness.body).toMatchObject({ status: 'not ready', checks: { temporal: { ok: false, detail: expect.stringMatching(/^unreachable/) } } });
 
   await stack.startTemporal();
-  await eventually(async () => expect((await stack.get('/readyz')).body).toEqual({ status: 'ready', checks: { temporal: { ok: true, detail: 'ok' } } }));
+  await eventually(async () => expect((await stack.get('/readyz')).body).toEqual({ status: 'ready', checks: { temporal: { ok: true, detail: 'ok' }, database: { ok: true, detail: 'ok' } } }));
   expect((await stack.post('/v1/customers/globex/events', { eventId: 'g-back', type: 'user.login' })).status).toBe(202);
 }, 120_000);
 

@@ -27,7 +27,7 @@ function interpolate(environment: Record<string, string>, variables: Record<stri
   );
 }
 
-const operatorVariables = { UNSUBSCRIBE_SECRET: 'a'.repeat(64), WEBHOOK_SECRET: 'b'.repeat(64) };
+const operatorVariables = { UNSUBSCRIBE_SECRET: 'a'.repeat(64), WEBHOOK_SECRET: 'b'.repeat(64), JOURNEYS_DB_PASSWORD: 'c'.repeat(32) };
 
 test.each(['worker', 'api'])('the %s service configuration is valid engine configuration', (service) => {
   const config = loadConfig(interpolate(compose.services[service].environment, operatorVariables));
@@ -36,12 +36,23 @@ test.each(['worker', 'api'])('the %s service configuration is valid engine confi
   expect(config.publicUrl).toBe('http://localhost:3000');
   expect(requireSecret(config, 'UNSUBSCRIBE_SECRET')).toBe('a'.repeat(64));
   expect(requireSecret(config, 'WEBHOOK_SECRET')).toBe('b'.repeat(64));
+  // The engine's own database and user in the stack's PostgreSQL, made by the script the postgres image runs.
+  expect(config.DATABASE_URL).toBe(`postgres://journeys:${'c'.repeat(32)}@postgresql:5432/journeys`);
+  expect(compose.services[service].depends_on.postgresql).toEqual({ condition: 'service_healthy' });
   if (service === 'api') expect(config.API_HOST).toBe('0.0.0.0');
 });
 
-test('the compose stack refuses to start without the secrets, and the API shares the workers\' data', () => {
-  expect(() => interpolate(compose.services.worker.environment, {})).toThrow(/set UNSUBSCRIBE_SECRET/);
-  expect(compose.services.api.volumes).toEqual(compose.services.worker.volumes);
+test('the compose stack refuses to start without the secrets, and the engine keeps no data in volumes of its own', () => {
+  expect(() => interpolate(compose.services.worker.environment, { JOURNEYS_DB_PASSWORD: 'c'.repeat(32) })).toThrow(/set UNSUBSCRIBE_SECRET/);
+  expect(() => interpolate(compose.services.worker.environment, {})).toThrow(/set JOURNEYS_DB_PASSWORD/);
+  expect(() => interpolate(compose.services.postgresql.environment, {})).toThrow(/set JOURNEYS_DB_PASSWORD/);
+  // Replicas on other machines share only Temporal and the database.
+  expect(compose.services.worker.volumes).toBeUndefined();
+  expect(compose.services.api.volumes).toBeUndefined();
+  const init = compose.services.postgresql.volumes.find((v: string) => v.includes('docker-entrypoint-initdb.d'));
+  const script = readFileSync(path.join(PROJECT_ROOT, init.split(':')[0]), 'utf8');
+  expect(script).toMatch(/CREATE USER journeys/);
+  expect(script).toMatch(/CREATE DATABASE journeys OWNER journeys/);
 });
 
 test('the image build copies every folder the build compiles', () => {

@@ -1,22 +1,39 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DELIVERY_UNCONFIRMED } from '../../contracts/failures';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
+import { openDatabase, type Database } from '../../src/db/database';
+import { PgDeliveryLedger } from '../../src/delivery/ledger';
 import { isTouchpointVariable } from '../../src/journeys/customer';
+import { freshDatabaseUrl } from '../helpers/database';
 import { catalog, customerFixture, templates } from '../helpers/fixtures';
 
+// The ledger in a real PostgreSQL; each test uses keys of its own.
+let url: string;
+let db: Database;
+let ledger: PgDeliveryLedger;
+
+beforeAll(async () => {
+  url = await freshDatabaseUrl();
+  db = await openDatabase(url);
+  ledger = new PgDeliveryLedger(db);
+});
+
+afterAll(async () => {
+  await db.end();
+});
+
 test('the ledger delivers once per key and returns the first result to a retry', async () => {
-  const ledger = new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-')));
   const deliver = jest.fn(() => Promise.resolve({ messageId: '<1@x>' }));
   expect(await ledger.once('journey-a/term-1/welcome#1', deliver)).toEqual({ messageId: '<1@x>' });
   expect(await ledger.once('journey-a/term-1/welcome#1', deliver)).toEqual({ messageId: '<1@x>' });
   expect(await ledger.once('journey-a/term-1/welcome#2', deliver)).toEqual({ messageId: '<1@x>' });
   expect(deliver).toHaveBeenCalledTimes(2);
+  // A delivery that returns nothing is recorded too.
+  const nothing = jest.fn(() => Promise.resolve(undefined));
+  expect(await ledger.once('journey-a/term-1/notice#1', nothing)).toBeUndefined();
+  expect(await ledger.once('journey-a/term-1/notice#1', nothing)).toBeUndefined();
+  expect(nothing).toHaveBeenCalledTimes(1);
 });
 
 test('a failed delivery is not recorded, so the retry delivers', async () => {
-  const ledger = new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-')));
   await expect(ledger.once('k', () => Promise.reject(new Error('smtp down')))).rejects.toThrow('smtp down');
   expect(await ledger.once('k', () => Promise.resolve('sent'))).toBe('sent');
 });
@@ -32,22 +49,28 @@ test('templates render the customer and owner, and refuse variables that do not 
 });
 
 test('a delivery whose worker died after it began is not repeated: it fails for good as unconfirmed', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
   // A worker that dies mid-send never finishes its delivery: what it leaves behind is the intent alone.
   let handedOver!: () => void;
   const sending = new Promise<void>((resolve) => (handedOver = resolve));
-  void new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', () => {
+  void ledger.once('journey-b/term-1/welcome#1', () => {
     handedOver();
     return new Promise(() => undefined);
   });
   await sending;
   const deliver = jest.fn(() => Promise.resolve('sent again'));
-  await expect(new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', deliver)).rejects.toMatchObject({
-    type: DELIVERY_UNCONFIRMED,
-    nonRetryable: true,
-  });
+  // Another worker's retry, on a connection of its own.
+  const other = await openDatabase(url, { max: 1 });
+  try {
+    await expect(new PgDeliveryLedger(other).once('journey-b/term-1/welcome#1', deliver)).rejects.toMatchObject({
+      type: DELIVERY_UNCONFIRMED,
+      nonRetryable: true,
+    });
+  } finally {
+    await other.end();
+  }
   expect(deliver).not.toHaveBeenCalled();
-  expect(readdirSync(dir)).toHaveLength(1);
+  const rows = await db.query("SELECT delivered_at FROM deliveries WHERE key = 'journey-b/term-1/welcome#1'");
+  expect(rows.rows).toEqual([{ delivered_at: null }]);
 });
 
 test('templates may use where the journey stands, and nothing else about it', () => {
@@ -70,13 +93,29 @@ test('every email has an HTML part: a template without one gets its text, escape
 });
 
 test('two attempts of one delivery at the same time deliver once: the other is refused as unconfirmed', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+  const workers = await Promise.all([openDatabase(url, { max: 1 }), openDatabase(url, { max: 1 })]);
   const deliver = jest.fn(() => new Promise<string>((resolve) => setTimeout(() => resolve('sent'), 50)));
-  const results = await Promise.allSettled([
-    new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', deliver),
-    new FileDeliveryLedger(dir).once('journey-a/term-1/welcome#1', deliver),
-  ]);
+  const results = await Promise.allSettled(workers.map((pool) => new PgDeliveryLedger(pool).once('journey-c/term-1/welcome#1', deliver)));
+  await Promise.all(workers.map((pool) => pool.end()));
   expect(deliver).toHaveBeenCalledTimes(1);
   expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
   expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { type: DELIVERY_UNCONFIRMED } });
+});
+
+test('a database that is down fails the attempt before anything is sent, so Temporal retries it', async () => {
+  const down = await openDatabase(url, { max: 1 });
+  await down.end();
+  const deliver = jest.fn(() => Promise.resolve('sent'));
+  await expect(new PgDeliveryLedger(down).once('journey-d/term-1/welcome#1', deliver)).rejects.toThrow();
+  expect(deliver).not.toHaveBeenCalled();
+  expect(await ledger.once('journey-d/term-1/welcome#1', deliver)).toBe('sent');
+});
+
+test('the ledger forgets deliveries done longer ago than it keeps them, and nothing newer', async () => {
+  await ledger.once('journey-e/term-1/old#1', () => Promise.resolve('old'));
+  await ledger.once('journey-e/term-1/new#1', () => Promise.resolve('new'));
+  await db.query("UPDATE deliveries SET delivered_at = now() - interval '401 days' WHERE key = 'journey-e/term-1/old#1'");
+  expect(await ledger.prune(400)).toBe(1);
+  const kept = await db.query("SELECT key FROM deliveries WHERE key LIKE 'journey-e/%'");
+  expect(kept.rows).toEqual([{ key: 'journey-e/term-1/new#1' }]);
 });

@@ -8,9 +8,10 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { INVALID_MEETING_CHANGE, NO_FREE_SLOT, NO_TRAINER_AVAILABLE, SLOT_TAKEN } from '../../contracts/failures';
 import type { BookedMeeting, MeetingChange } from '../../contracts/journey';
-import { FileDeliveryLedger } from '../../src/delivery/ledger';
-import { FileSessionCalendar } from '../../src/delivery/session-calendar';
+import type { Database } from '../../src/db/database';
+import { PgSessionCalendar } from '../../src/delivery/session-calendar';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
+import { freshDatabase } from '../helpers/database';
 import { catalog, customerFixture, testActivityDeps, trainers } from '../helpers/fixtures';
 
 /** bookMeeting and changeMeeting as a worker runs them, against a real SMTP server on loopback. */
@@ -21,7 +22,8 @@ const BERLIN = 'Europe/Berlin';
 
 let catcher: MailCatcher;
 let deps: ActivityDeps;
-let calendar: FileSessionCalendar;
+let db: Database;
+let calendar: PgSessionCalendar;
 let activities: ReturnType<typeof createActivities>;
 
 beforeAll(async () => {
@@ -32,11 +34,16 @@ afterAll(async () => {
   await catcher.close();
 });
 
-beforeEach(() => {
-  // A fresh calendar and ledger for every test: the trainers start each one free.
-  calendar = new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-')));
-  deps = testActivityDeps({ smtpUrl: `smtp://127.0.0.1:${catcher.port}`, sessionCalendar: calendar });
+beforeEach(async () => {
+  // A fresh engine database for every test: the trainers start each one free.
+  db = await freshDatabase();
+  calendar = new PgSessionCalendar(db);
+  deps = testActivityDeps(db, { smtpUrl: `smtp://127.0.0.1:${catcher.port}` });
   activities = createActivities(deps);
+});
+
+afterEach(async () => {
+  await db.end();
 });
 
 /** A Monday a few weeks ahead (bookings are never in the past) in a week none of the shipped trainers is away. */
@@ -135,7 +142,7 @@ test('a training goes to the first free trainer, who organizes it; everyone gets
   const third = await book(customer(), monday.set({ hour: 7 }));
   expect([third.trainer?.email, third.startsAt]).toEqual([lena!.email, nine.plus({ hours: 1 }).toUTC().toISO()]);
   // A retry of the first booking (its ledger entry lost, say) books nothing more.
-  deps.ledger = new FileDeliveryLedger(mkdtempSync(path.join(os.tmpdir(), 'ledger-')));
+  await db.query('DELETE FROM deliveries');
   expect(await book(who, monday.set({ hour: 7 }))).toEqual(booking);
   expect((await calendar.bookingsOf(lena!.email)).map((b) => b.bookingId)).toEqual([booking.bookingId, third.bookingId]);
 });

@@ -1,92 +1,110 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { FileSessionCalendar } from '../../src/delivery/session-calendar';
+import { PgSessionCalendar } from '../../src/delivery/session-calendar';
+import { openDatabase, type Database } from '../../src/db/database';
+import { freshDatabaseUrl } from '../helpers/database';
 
-const LENA = 'lena@trainers.example';
+/** The session calendar in a real PostgreSQL: each test books its own trainers, so the tests share one database. */
 const JONAS = 'jonas@trainers.example';
 const at = (hhmm: string) => new Date(`2026-11-23T${hhmm}:00Z`);
-const freshDir = () => mkdtempSync(path.join(os.tmpdir(), 'session-calendar-'));
+let url: string;
+let db: Database;
+let calendar: PgSessionCalendar;
+let trainers = 0;
+const trainer = () => `Lena-${++trainers}@Trainers.example`;
 
-/** Every claim file left in the calendar folder, as "<trainer>/<half hour>". */
-function claimsIn(dir: string): string[] {
-  const claims = path.join(dir, 'claims');
-  return readdirSync(claims).flatMap((trainer) => readdirSync(path.join(claims, trainer)).map((name) => `${decodeURIComponent(trainer)}/${name}`));
-}
+beforeAll(async () => {
+  url = await freshDatabaseUrl();
+  db = await openDatabase(url);
+  calendar = new PgSessionCalendar(db);
+});
+
+afterAll(async () => {
+  await db.end();
+});
 
 test('a reservation holds, and reserving it again for the same booking is a yes, not a second booking', async () => {
-  const calendar = new FileSessionCalendar(freshDir());
-  expect(await calendar.reserve('booking-a', LENA, at('09:00'), at('10:00'))).toBe(true);
-  expect(await calendar.reserve('booking-a', LENA, at('09:00'), at('10:00'))).toBe(true);
-  expect(await calendar.bookingsOf(LENA)).toEqual([
-    { bookingId: 'booking-a', personEmail: LENA, start: '2026-11-23T09:00:00.000Z', end: '2026-11-23T10:00:00.000Z' },
+  const lena = trainer();
+  expect(await calendar.reserve(`${lena}-a`, lena, at('09:00'), at('10:00'))).toBe(true);
+  expect(await calendar.reserve(`${lena}-a`, lena, at('09:00'), at('10:00'))).toBe(true);
+  expect(await calendar.bookingsOf(lena)).toEqual([
+    { bookingId: `${lena}-a`, personEmail: lena.toLowerCase(), start: '2026-11-23T09:00:00.000Z', end: '2026-11-23T10:00:00.000Z' },
   ]);
-  expect(await calendar.bookingsOf('LENA@trainers.example')).toHaveLength(1);
+  expect(await calendar.bookingsOf(lena.toUpperCase())).toHaveLength(1);
   expect(await calendar.bookingsOf(JONAS)).toEqual([]);
 });
 
-test('time overlapping another booking is refused; the neighbours and other trainers are not', async () => {
-  const calendar = new FileSessionCalendar(freshDir());
-  await calendar.reserve('booking-a', LENA, at('09:00'), at('10:00'));
-  expect(await calendar.reserve('booking-b', LENA, at('09:30'), at('10:30'))).toBe(false);
-  expect(await calendar.reserve('booking-b', LENA, at('08:00'), at('09:30'))).toBe(false);
-  expect(await calendar.reserve('booking-b', LENA, at('10:00'), at('11:00'))).toBe(true);
-  expect(await calendar.reserve('booking-c', LENA, at('08:00'), at('09:00'))).toBe(true);
-  expect(await calendar.reserve('booking-d', JONAS, at('09:00'), at('10:00'))).toBe(true);
-  expect((await calendar.bookingsOf(LENA)).map((b) => b.bookingId)).toEqual(['booking-c', 'booking-a', 'booking-b']);
-  expect(await calendar.isTaken(LENA, at('09:45'), at('10:15'))).toBe(true);
-  expect(await calendar.isTaken(LENA, at('11:00'), at('12:00'))).toBe(false);
-  expect(await calendar.isTaken(LENA, at('09:00'), at('10:00'), 'booking-a')).toBe(false);
-  expect(await calendar.isTaken(LENA, at('09:00'), at('10:01'), 'booking-a')).toBe(true);
+test('time overlapping another booking is refused, to the minute; the neighbours and other trainers are not', async () => {
+  const lena = trainer();
+  const jonas = trainer();
+  await calendar.reserve('overlap-a', lena, at('09:00'), at('10:00'));
+  expect(await calendar.reserve('overlap-b', lena, at('09:30'), at('10:30'))).toBe(false);
+  expect(await calendar.reserve('overlap-b', lena, at('08:00'), at('09:01'))).toBe(false);
+  expect(await calendar.reserve('overlap-b', lena, at('10:00'), at('11:00'))).toBe(true);
+  expect(await calendar.reserve('overlap-c', lena, at('08:00'), at('09:00'))).toBe(true);
+  // A session that begins the minute a neighbour's half hour ends is no clash (the file calendar refused these).
+  expect(await calendar.reserve('overlap-d', lena, at('11:00'), at('11:15'))).toBe(true);
+  expect(await calendar.reserve('overlap-e', lena, at('11:15'), at('11:45'))).toBe(true);
+  expect(await calendar.reserve('overlap-f', jonas, at('09:00'), at('10:00'))).toBe(true);
+  expect((await calendar.bookingsOf(lena)).map((b) => b.bookingId)).toEqual(['overlap-c', 'overlap-a', 'overlap-b', 'overlap-d', 'overlap-e']);
+  expect(await calendar.isTaken(lena, at('09:45'), at('10:15'))).toBe(true);
+  expect(await calendar.isTaken(lena, at('12:00'), at('13:00'))).toBe(false);
+  expect(await calendar.isTaken(lena, at('09:00'), at('10:00'), 'overlap-a')).toBe(false);
+  expect(await calendar.isTaken(lena, at('09:00'), at('10:01'), 'overlap-a')).toBe(true);
+  // A window lists only the bookings overlapping it.
+  expect((await calendar.bookingsOf(lena, { from: at('09:30'), to: at('10:30') })).map((b) => b.bookingId)).toEqual(['overlap-a', 'overlap-b']);
 });
 
-test('a refused reservation leaves nothing behind', async () => {
-  const dir = freshDir();
-  const calendar = new FileSessionCalendar(dir);
-  await calendar.reserve('booking-a', LENA, at('10:00'), at('11:00'));
-  // booking-b claims 09:00 and 09:30 before it finds 10:00 taken: those claims must go again.
-  expect(await calendar.reserve('booking-b', LENA, at('09:00'), at('10:30'))).toBe(false);
-  expect(claimsIn(dir).sort()).toEqual([`${LENA}/20261123T1000Z`, `${LENA}/20261123T1030Z`]);
-  expect(readdirSync(path.join(dir, 'bookings'))).toEqual(['booking-a.json']);
-  expect(await calendar.reserve('booking-c', LENA, at('09:00'), at('10:00'))).toBe(true);
+test('a refused reservation leaves the booking where it was', async () => {
+  const lena = trainer();
+  await calendar.reserve('refused-a', lena, at('10:00'), at('11:00'));
+  await calendar.reserve('refused-b', lena, at('08:00'), at('09:00'));
+  expect(await calendar.reserve('refused-b', lena, at('09:00'), at('10:30'))).toBe(false);
+  expect((await calendar.bookingsOf(lena)).map((b) => [b.bookingId, b.start])).toEqual([
+    ['refused-b', '2026-11-23T08:00:00.000Z'],
+    ['refused-a', '2026-11-23T10:00:00.000Z'],
+  ]);
 });
 
 test('release frees the time; reserving another time moves the booking', async () => {
-  const dir = freshDir();
-  const calendar = new FileSessionCalendar(dir);
-  await calendar.reserve('booking-a', LENA, at('09:00'), at('10:00'));
-  await calendar.release('booking-a');
-  await calendar.release('booking-a'); // again: nothing to free
-  expect(await calendar.bookingsOf(LENA)).toEqual([]);
-  expect(await calendar.reserve('booking-b', LENA, at('09:00'), at('10:00'))).toBe(true);
+  const lena = trainer();
+  await calendar.reserve('moving-a', lena, at('09:00'), at('10:00'));
+  await calendar.release('moving-a');
+  await calendar.release('moving-a'); // again: nothing to free
+  expect(await calendar.bookingsOf(lena)).toEqual([]);
+  expect(await calendar.reserve('moving-b', lena, at('09:00'), at('10:00'))).toBe(true);
 
   // A reschedule overlapping its own old time is no conflict, and the old time is free afterwards.
-  expect(await calendar.reserve('booking-b', LENA, at('09:30'), at('10:30'))).toBe(true);
-  expect(await calendar.bookingsOf(LENA)).toEqual([
-    { bookingId: 'booking-b', personEmail: LENA, start: '2026-11-23T09:30:00.000Z', end: '2026-11-23T10:30:00.000Z' },
+  expect(await calendar.reserve('moving-b', lena, at('09:30'), at('10:30'))).toBe(true);
+  expect(await calendar.bookingsOf(lena)).toEqual([
+    { bookingId: 'moving-b', personEmail: lena.toLowerCase(), start: '2026-11-23T09:30:00.000Z', end: '2026-11-23T10:30:00.000Z' },
   ]);
-  expect(await calendar.reserve('booking-c', LENA, at('09:00'), at('09:30'))).toBe(true);
-  expect(claimsIn(dir).sort()).toEqual([`${LENA}/20261123T0900Z`, `${LENA}/20261123T0930Z`, `${LENA}/20261123T1000Z`]);
+  expect(await calendar.reserve('moving-c', lena, at('09:00'), at('09:30'))).toBe(true);
 });
 
-test('of two workers reserving the same or overlapping time at once, exactly one gets it', async () => {
-  for (let round = 0; round < 10; round += 1) {
-    const dir = freshDir();
-    // Separate instances on one folder, as two worker processes would be.
-    const workers = Array.from({ length: 6 }, () => new FileSessionCalendar(dir));
-    const results = await Promise.all(
-      workers.map((calendar, i) => calendar.reserve(`booking-${i}`, LENA, at(i % 2 ? '09:30' : '09:00'), at(i % 2 ? '10:30' : '10:00'))),
-    );
-    expect(results.filter(Boolean)).toHaveLength(1);
-    const winner = `booking-${results.indexOf(true)}`;
-    expect((await workers[0]!.bookingsOf(LENA)).map((b) => b.bookingId)).toEqual([winner]);
-    expect(new Set(claimsIn(dir))).toEqual(
-      new Set(results.indexOf(true) % 2 ? [`${LENA}/20261123T0930Z`, `${LENA}/20261123T1000Z`] : [`${LENA}/20261123T0900Z`, `${LENA}/20261123T0930Z`]),
-    );
+test('of six workers reserving the same or overlapping time at once, exactly one gets it', async () => {
+  // Separate pools on one database, as worker processes on separate machines would be.
+  const workers = await Promise.all(Array.from({ length: 6 }, () => openDatabase(url, { max: 1 })));
+  try {
+    for (let round = 0; round < 10; round += 1) {
+      const lena = trainer();
+      const results = await Promise.all(
+        workers.map((pool, i) => new PgSessionCalendar(pool).reserve(`race-${round}-${i}`, lena, at(i % 2 ? '09:30' : '09:00'), at(i % 2 ? '10:30' : '10:00'))),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await calendar.bookingsOf(lena)).map((b) => b.bookingId)).toEqual([`race-${round}-${results.indexOf(true)}`]);
+    }
+  } finally {
+    await Promise.all(workers.map((pool) => pool.end()));
   }
 });
 
+test('the table itself refuses an overlap, whoever writes it', async () => {
+  const lena = trainer().toLowerCase();
+  await calendar.reserve('direct-a', lena, at('09:00'), at('10:00'));
+  await expect(
+    db.query(`INSERT INTO bookings (booking_id, person, during) VALUES ('direct-b', $1, tstzrange($2, $3, '[)'))`, [lena, at('09:59'), at('11:00')]),
+  ).rejects.toMatchObject({ code: '23P01' });
+});
+
 test('a reservation must end after it starts', async () => {
-  const calendar = new FileSessionCalendar(freshDir());
-  await expect(calendar.reserve('booking-a', LENA, at('10:00'), at('10:00'))).rejects.toThrow(/must be after the start/);
+  await expect(calendar.reserve('empty', trainer(), at('10:00'), at('10:00'))).rejects.toThrow(/must be after the start/);
 });

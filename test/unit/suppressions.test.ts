@@ -1,8 +1,7 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { openDatabase } from '../../src/db/database';
+import { freshDatabaseUrl } from '../helpers/database';
 import {
-  FileSuppressionList,
+  PgSuppressionList,
   readUnsubscribeToken,
   unsubscribeToken,
   unsubscribeUrl,
@@ -46,10 +45,10 @@ test('a tampered, truncated, foreign or made-up token reads as nothing', () => {
   expect(() => unsubscribeToken('', ana)).toThrow(/secret is empty/);
 });
 
-test('a suppression is kept on disk, found whatever the case of the address, and the first one stands', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'suppressions-'));
-  const list = new FileSuppressionList(path.join(dir, 'suppressions'));
-  await list.checkWritable();
+test('a suppression is kept in the database, found whatever the case of the address, and the first one stands', async () => {
+  const url = await freshDatabaseUrl();
+  const db = await openDatabase(url);
+  const list = new PgSuppressionList(db);
   expect(await list.find(ana.email)).toBeUndefined();
   expect(await list.list()).toEqual([]);
 
@@ -58,15 +57,22 @@ test('a suppression is kept on disk, found whatever the case of the address, and
   const again = await list.add({ ...ana, email: 'ANA.LOPEZ@ACME.EXAMPLE', at: '2026-12-05T10:00:00.000Z', source: 'link' });
   expect(again).toEqual(first);
 
-  // A new list on the same folder (another process, a restart) sees the same record.
-  const reopened = new FileSuppressionList(path.join(dir, 'suppressions'));
+  // Another process (a worker elsewhere, the API after a restart) sees the same record.
+  const other = await openDatabase(url, { max: 1 });
+  const reopened = new PgSuppressionList(other);
   expect(await reopened.find('ana.lopez@acme.example')).toEqual(first);
   expect(await reopened.find(' Ana.Lopez@ACME.example ')).toEqual(first);
   expect(await reopened.find('boss@acme.example')).toBeUndefined();
 
   await reopened.add({ customerId: 'globex', email: 'bo@globex.example', at: '2026-11-30T08:00:00.000Z', source: 'api' });
   expect((await reopened.list()).map((s) => s.email)).toEqual(['bo@globex.example', 'ana.lopez@acme.example']);
-  // One file per address, and no temporary file left behind.
-  expect(readdirSync(path.join(dir, 'suppressions')).sort()).toHaveLength(2);
-  expect(readdirSync(path.join(dir, 'suppressions')).every((name) => name.endsWith('.json'))).toBe(true);
+  // One row per address, whoever writes it at once.
+  const racing = await Promise.all(
+    ['Cy@Initech.example', 'cy@initech.example', 'CY@INITECH.EXAMPLE'].map((email, i) =>
+      (i % 2 ? reopened : list).add({ customerId: 'initech', email, at: `2026-12-0${i + 1}T08:00:00.000Z`, source: 'link' }),
+    ),
+  );
+  expect(new Set(racing.map((s) => s.at)).size).toBe(1);
+  expect(await db.query('SELECT count(*)::int AS n FROM suppressions')).toMatchObject({ rows: [{ n: 3 }] });
+  await Promise.all([db.end(), other.end()]);
 });

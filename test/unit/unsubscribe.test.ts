@@ -12,10 +12,12 @@ import type { SentEmail, TouchpointEmailInput } from '../../activities/email';
 import { CONTACT_UNSUBSCRIBED } from '../../contracts/failures';
 import { errorHandler } from '../../src/api/errors';
 import { unsubscribeRouter } from '../../src/api/unsubscribe';
-import { FileSuppressionList, unsubscribeToken, unsubscribeUrl } from '../../src/delivery/suppressions';
+import type { Database } from '../../src/db/database';
+import { PgSuppressionList, unsubscribeToken, unsubscribeUrl } from '../../src/delivery/suppressions';
 import { EmailTemplates } from '../../src/delivery/templates';
 import { isTouchpointVariable, type Customer } from '../../src/journeys/customer';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
+import { testDatabase } from '../helpers/database';
 import { catalog, customerFixture, TEMPLATES_DIR, testActivityDeps } from '../helpers/fixtures';
 
 const SECRET = 'test-unsubscribe-secret';
@@ -23,15 +25,15 @@ const silent = { error: () => undefined };
 
 let server: Server;
 let baseUrl: string;
-/** The data folder the API and the worker share: the worker's suppression list is the one the API's unsubscribe page fills. */
-let dataDir: string;
-let suppressions: FileSuppressionList;
+/** The engine database the API and the worker share: the worker's suppression list is the one the API's unsubscribe page fills. */
+let db: Database;
+let suppressions: PgSuppressionList;
 const told: { customerId: string; email: string }[] = [];
 let failTelling = false;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'journeys-data-'));
-  suppressions = new FileSuppressionList(path.join(dataDir, 'suppressions'));
+  db = await testDatabase();
+  suppressions = new PgSuppressionList(db);
   const app = express();
   app.use(
     unsubscribeRouter({
@@ -152,8 +154,7 @@ describe('journey emails over real SMTP', () => {
     const templatesDir = mkdtempSync(path.join(os.tmpdir(), 'templates-'));
     for (const name of ['welcome', 'login-help']) copyFileSync(path.join(TEMPLATES_DIR, `${name}.yaml`), path.join(templatesDir, `${name}.yaml`));
     writeFileSync(path.join(templatesDir, 'own-link.yaml'), 'subject: "Tips"\ntext: "Stop these here: {{unsubscribeUrl}}"\n');
-    deps = testActivityDeps({
-      dataDir,
+    deps = testActivityDeps(db, {
       smtpUrl: `smtp://127.0.0.1:${catcher.port}`,
       templates: EmailTemplates.load(templatesDir),
       trainers: [],

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
 import { parse } from 'yaml';
-import { FileSessionCalendar, type SessionCalendar } from '../../src/delivery/session-calendar';
+import { PgSessionCalendar } from '../../src/delivery/session-calendar';
+import { testDatabase } from '../helpers/database';
 import { verifyWebhookSignature } from '../../src/delivery/webhooks';
 import type { Customer } from '../../src/journeys/customer';
 import { parseMap } from '../../src/maps/catalog';
@@ -36,7 +36,7 @@ type Story = JourneyStory<ReturnType<typeof recorded>>;
 /** A map from YAML, validated as a map author's would be. */
 const mapOf = (yaml: string) => parseMap(parse(yaml), templates);
 
-const journey = (yaml: string, story: (ctx: Story) => Promise<void>, options: { customer?: Partial<Customer>; sessionCalendar?: SessionCalendar } = {}) =>
+const journey = (yaml: string, story: (ctx: Story) => Promise<void>, options: { customer?: Partial<Customer> } = {}) =>
   runJourney(env, recorded, story, { ...options, map: mapOf(yaml) });
 
 const records = (s: JourneyState, id: string) => s.touchpoints.filter((t) => t.touchpointId === id);
@@ -146,11 +146,13 @@ test('an unsubscribed contact gets no more email; a session becomes a task for i
 
 test('a call its owner has no free hour for within two weeks becomes a task for the owner, not endless retries', async () => {
   // Few owners, many customers: Sam's next month is booked solid.
-  const calendar = new FileSessionCalendar(mkdtempSync(path.join(os.tmpdir(), 'session-calendar-')));
+  // The owner is booked for weeks in this file's calendar, until the test is over.
+  const calendar = new PgSessionCalendar(await testDatabase());
   const from = await env.currentTimeMs();
   await calendar.reserve('all-booked', 'sam.rivera@success.example', new Date(from), new Date(from + 40 * DAY_MS));
   const map = oneStage(`    touchpoints:
       - { id: kickoff, action: call, topic: Kickoff, owner: successManager, at: { days: 1 } }`);
+  try {
   await journey(
     map,
     async ({ activities, state, untilDay }) => {
@@ -164,8 +166,10 @@ test('a call its owner has no free hour for within two weeks becomes a task for 
       expect(s.tasks.map((t) => t.title)).toEqual([expect.stringMatching(/^Do it by hand: kickoff for Acme.*no free business-hours slot/)]);
       expect(s.tasks[0]!.owner.email).toBe('sam.rivera@success.example');
     },
-    { sessionCalendar: calendar },
   );
+  } finally {
+    await calendar.release('all-booked');
+  }
 });
 
 test('an overdue task escalates level by level to the owner’s manager, and completing it stops the escalation', async () => {

@@ -1,0 +1,11 @@
+import type { FactBatch } from '../contracts/facts';
+import type { ActivityDeps } from './deps';
+
+/**
+ * Records a batch of journey facts, with the journey's snapshot and open tasks, in the engine database. The
+ * journey runs it as a local activity just before it waits: nothing is checked here beyond the types, the
+ * store keeps each fact once and never lets an older batch overwrite a newer snapshot.
+ */
+export async function recordJourneyFacts(deps: ActivityDeps, batch: FactBatch): Promise<void> {
+  await deps.facts.record(batch);
+}

@@ -1,0 +1,108 @@
+/**
+ * The engine database's schema, one migration per change, applied in order at start (Kysely's migrator).
+ * A migration that has run is never edited: change the schema with a new one.
+ *
+ * Each table carries the constraint that makes it safe when many workers write at once, instead of code
+ * that checks first and writes after.
+ */
+import { sql, type Kysely, type Migration } from 'kysely';
+import { FACT_KINDS } from '../../contracts/facts';
+
+/** Runs statements one at a time (a parameterised query may hold only one). */
+async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
+  for (const statement of statements) await sql.raw(statement).execute(db);
+}
+
+const kinds = FACT_KINDS.map((kind) => `'${kind}'`).join(', ');
+
+export const migrations: Record<string, Migration> = {
+  '0001-engine-tables': {
+    up: (db) =>
+      run(db, [
+        'CREATE EXTENSION IF NOT EXISTS btree_gist',
+
+        // One row per side effect (an email, a booking, a task notice): its idempotency key taken before the
+        // side effect starts (intent), its result written when it is done.
+        `CREATE TABLE deliveries (
+          key text PRIMARY KEY,
+          started_at timestamptz NOT NULL DEFAULT now(),
+          delivered_at timestamptz,
+          result jsonb,
+          CHECK ((delivered_at IS NULL) = (result IS NULL))
+        )`,
+        'CREATE INDEX deliveries_by_time ON deliveries (started_at)',
+
+        `CREATE TABLE suppressions (
+          email text PRIMARY KEY CHECK (email = lower(email) AND email <> ''),
+          customer_id text NOT NULL,
+          at timestamptz NOT NULL,
+          source text NOT NULL CHECK (source IN ('link', 'one-click', 'api'))
+        )`,
+
+        // A person's busy time: no two bookings of one person overlap, whoever writes them.
+        `CREATE TABLE bookings (
+          booking_id text PRIMARY KEY,
+          person text NOT NULL CHECK (person = lower(person)),
+          during tstzrange NOT NULL CHECK (NOT isempty(during) AND lower_inc(during) AND NOT upper_inc(during)),
+          CONSTRAINT bookings_no_overlap EXCLUDE USING gist (person WITH =, during WITH &&)
+        )`,
+
+        // Append-only: a fact, once recorded, is never changed or removed (but with its journey's data, by an operator).
+        `CREATE TABLE journey_facts (
+          fact_key text PRIMARY KEY,
+          journey_id text NOT NULL,
+          customer_id text NOT NULL,
+          kind text NOT NULL CHECK (kind IN (${kinds})),
+          subject text NOT NULL,
+          at timestamptz NOT NULL,
+          term integer NOT NULL CHECK (term >= 1),
+          map_id text NOT NULL,
+          map_version integer NOT NULL,
+          segment text NOT NULL,
+          plan text NOT NULL,
+          detail jsonb NOT NULL DEFAULT '{}',
+          recorded_at timestamptz NOT NULL DEFAULT now()
+        )`,
+        'CREATE INDEX journey_facts_by_journey ON journey_facts (journey_id, at)',
+        'CREATE INDEX journey_facts_by_map ON journey_facts (map_id, kind, at)',
+        // Owners' done tasks (GET /v1/tasks?status=done): a task.completed fact holds the task, owner and all.
+        `CREATE INDEX journey_facts_completed_tasks_by_owner ON journey_facts ((lower(detail -> 'owner' ->> 'email')))
+          WHERE kind = 'task.completed'`,
+        `CREATE FUNCTION journey_facts_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'journey facts are append-only'; END $$`,
+        `CREATE TRIGGER journey_facts_append_only BEFORE UPDATE ON journey_facts
+          FOR EACH ROW EXECUTE FUNCTION journey_facts_append_only()`,
+
+        // Each journey as it stands (written with its facts): stage counts and filters without a query per journey.
+        `CREATE TABLE journeys (
+          journey_id text PRIMARY KEY,
+          customer_id text NOT NULL,
+          company text NOT NULL,
+          map_id text NOT NULL,
+          map_version integer NOT NULL,
+          segment text NOT NULL,
+          plan text NOT NULL,
+          term integer NOT NULL,
+          stage text NOT NULL,
+          at_risk boolean NOT NULL,
+          status text NOT NULL CHECK (status IN ('running', 'churned')),
+          started_at timestamptz NOT NULL,
+          sequence integer NOT NULL,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        )`,
+        'CREATE INDEX journeys_by_map ON journeys (map_id, stage)',
+
+        // Every open task of every journey, by owner: an owner's worklist is one query.
+        `CREATE TABLE open_tasks (
+          task_id text PRIMARY KEY,
+          journey_id text NOT NULL REFERENCES journeys ON DELETE CASCADE,
+          customer_id text NOT NULL,
+          owner_email text NOT NULL CHECK (owner_email = lower(owner_email)),
+          due_at timestamptz NOT NULL,
+          task jsonb NOT NULL
+        )`,
+        'CREATE INDEX open_tasks_by_owner ON open_tasks (owner_email, due_at)',
+        'CREATE INDEX open_tasks_by_journey ON open_tasks (journey_id)',
+      ]),
+  },
+};

@@ -1,0 +1,151 @@
+/**
+ * Journey facts in the engine database: what each journey did (append-only, once per fact key), each
+ * journey as it stands, and every open task by owner.
+ *
+ * Safe however batches arrive: a fact's key is its primary key (a retried or replayed batch adds nothing),
+ * and a journey's row and open tasks change only with a batch of a higher sequence (one that arrives late,
+ * after a newer one, leaves them as they are). Both hold under concurrent writers: the constraint decides,
+ * not a read before the write.
+ */
+import type { FactBatch, FactKind, JourneyFact } from '../../contracts/facts';
+import type { OwnerTask } from '../../contracts/journey';
+import { inTransaction, type Database } from '../db/database';
+
+/** Where journeys record what they did; written by the recordJourneyFacts activity. */
+export interface JourneyFactStore {
+  /** Records a batch in one transaction: facts already recorded are left as they are. */
+  record(batch: FactBatch): Promise<void>;
+}
+
+/** An owner's task as the worklist shows it: the task, and whose journey it is. */
+export type ListedTask = OwnerTask & { customerId: string };
+
+/** What the API reads: owners' worklists, from the open tasks and the task.completed facts. */
+export interface TaskReader {
+  /** Open tasks of one owner (any case), or of everybody, by due date. */
+  openTasks(owner?: string): Promise<ListedTask[]>;
+  /** Tasks the owner completed, by due date. */
+  doneTasks(owner: string): Promise<ListedTask[]>;
+}
+
+export type RecordedFact = JourneyFact & { journeyId: string; customerId: string; segment: string; plan: string; recordedAt: string };
+
+interface FactRow {
+  fact_key: string;
+  journey_id: string;
+  customer_id: string;
+  kind: FactKind;
+  subject: string;
+  at: Date;
+  term: number;
+  map_id: string;
+  map_version: number;
+  segment: string;
+  plan: string;
+  detail: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+const factFromRow = (row: FactRow): RecordedFact => ({
+  key: row.fact_key,
+  journeyId: row.journey_id,
+  customerId: row.customer_id,
+  kind: row.kind,
+  subject: row.subject,
+  at: row.at.toISOString(),
+  term: row.term,
+  mapId: row.map_id,
+  mapVersion: row.map_version,
+  segment: row.segment,
+  plan: row.plan,
+  detail: row.detail,
+  recordedAt: row.recorded_at.toISOString(),
+});
+
+// Facts and tasks go as one JSON parameter each (jsonb_to_recordset): one statement, however many rows.
+// Sorted by key, so two transactions writing the same facts take their index locks in the same order.
+const INSERT_FACTS = `
+  INSERT INTO journey_facts (fact_key, journey_id, customer_id, kind, subject, at, term, map_id, map_version, segment, plan, detail)
+  SELECT f.key, $2, $3, f.kind, f.subject, f.at, f.term, f."mapId", f."mapVersion", $4, $5, f.detail
+  FROM jsonb_to_recordset($1::jsonb) AS f(key text, kind text, subject text, at timestamptz, term integer, "mapId" text, "mapVersion" integer, detail jsonb)
+  ORDER BY f.key
+  ON CONFLICT (fact_key) DO NOTHING`;
+
+// RETURNING says whether this batch was the newer one: only then are the journey's open tasks replaced.
+const UPSERT_JOURNEY = `
+  INSERT INTO journeys AS j (journey_id, customer_id, company, map_id, map_version, segment, plan, term, stage, at_risk, status, started_at, sequence)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+  ON CONFLICT (journey_id) DO UPDATE SET
+    customer_id = EXCLUDED.customer_id, company = EXCLUDED.company, map_id = EXCLUDED.map_id, map_version = EXCLUDED.map_version,
+    segment = EXCLUDED.segment, plan = EXCLUDED.plan, term = EXCLUDED.term, stage = EXCLUDED.stage, at_risk = EXCLUDED.at_risk,
+    status = EXCLUDED.status, started_at = EXCLUDED.started_at, sequence = EXCLUDED.sequence, updated_at = now()
+  WHERE j.sequence < EXCLUDED.sequence
+  RETURNING journey_id`;
+
+// A task id belongs to one journey (it is made from the journey's run id): a conflict can only be a row of this
+// same journey, and it must never make the batch fail for good.
+const INSERT_OPEN_TASKS = `
+  INSERT INTO open_tasks (task_id, journey_id, customer_id, owner_email, due_at, task)
+  SELECT t.task ->> 'taskId', $2, $3, lower(t.task -> 'owner' ->> 'email'), (t.task ->> 'dueAt')::timestamptz, t.task
+  FROM jsonb_array_elements($1::jsonb) AS t(task)
+  ON CONFLICT (task_id) DO UPDATE SET journey_id = EXCLUDED.journey_id, customer_id = EXCLUDED.customer_id,
+    owner_email = EXCLUDED.owner_email, due_at = EXCLUDED.due_at, task = EXCLUDED.task`;
+
+export class PgJourneyFacts implements JourneyFactStore, TaskReader {
+  constructor(private readonly db: Database) {}
+
+  async record(batch: FactBatch): Promise<void> {
+    const { journeyId, customerId, segment, plan, snapshot, openTasks } = batch;
+    await inTransaction(this.db, async (client) => {
+      if (batch.facts.length > 0) {
+        await client.query(INSERT_FACTS, [JSON.stringify(batch.facts), journeyId, customerId, segment, plan]);
+      }
+      if (!snapshot) return;
+      const upserted = await client.query(UPSERT_JOURNEY, [
+        journeyId,
+        snapshot.customerId,
+        snapshot.company,
+        snapshot.mapId,
+        snapshot.mapVersion,
+        snapshot.segment,
+        snapshot.plan,
+        snapshot.term,
+        snapshot.stage,
+        snapshot.atRisk,
+        snapshot.status,
+        snapshot.startedAt,
+        batch.sequence,
+      ]);
+      // An older batch than the one recorded: its snapshot and open tasks are out of date.
+      if (upserted.rowCount === 0 || !openTasks) return;
+      // The journey's row is locked by the upsert until commit: no other batch of it writes its tasks meanwhile.
+      await client.query('DELETE FROM open_tasks WHERE journey_id = $1', [journeyId]);
+      if (openTasks.length > 0) await client.query(INSERT_OPEN_TASKS, [JSON.stringify(openTasks), journeyId, customerId]);
+    });
+  }
+
+  async openTasks(owner?: string): Promise<ListedTask[]> {
+    const { rows } = await this.db.query<{ task: OwnerTask; customer_id: string }>(
+      `SELECT task, customer_id FROM open_tasks WHERE ($1::text IS NULL OR owner_email = lower($1)) ORDER BY due_at, task_id`,
+      [owner ?? null],
+    );
+    return rows.map((row) => ({ ...row.task, customerId: row.customer_id }));
+  }
+
+  async doneTasks(owner: string): Promise<ListedTask[]> {
+    // A task.completed fact holds the task as it was completed (see workflows/interpreter/facts.ts).
+    const { rows } = await this.db.query<{ detail: OwnerTask; customer_id: string }>(
+      `SELECT detail, customer_id FROM journey_facts
+       WHERE kind = 'task.completed' AND lower(detail -> 'owner' ->> 'email') = lower($1)
+       ORDER BY (detail ->> 'dueAt')::timestamptz, subject`,
+      [owner],
+    );
+    return rows.map((row) => ({ ...row.detail, customerId: row.customer_id }));
+  }
+
+  /** Every fact of one journey, in the order they happened. */
+  async factsOfJourney(journeyId: string): Promise<RecordedFact[]> {
+    const { rows } = await this.db.query<FactRow>('SELECT * FROM journey_facts WHERE journey_id = $1 ORDER BY at, fact_key', [journeyId]);
+    return rows.map(factFromRow);
+  }
+}
