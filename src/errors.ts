@@ -38,3 +38,9 @@ export class InvalidInputError extends DomainError {
     this.issues = issues;
   }
 }
+
+/** Thrown when a request carries no API key, or one that is not (or no longer) valid. */
+export class UnauthenticatedError extends DomainError {}
+
+/** Thrown when a valid API key lacks the scope the request needs. */
+export class ForbiddenError extends DomainError {}

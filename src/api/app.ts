@@ -14,6 +14,8 @@ import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
 import type { TaskReader } from '../facts/journey-facts';
 import { NotFoundError } from '../errors';
+import type { ApiKeyVerifier } from '../auth/api-keys';
+import { authorizer } from './authorize';
 import { errorHandler } from './errors';
 
 export interface AppDeps {
@@ -29,6 +31,8 @@ export interface AppDeps {
   unsubscribeSecret: string;
   /** Owners' worklists, read from the engine database (the journeys keep their open tasks and completions there). */
   tasks: TaskReader;
+  /** The API keys requests must carry (all routes but health, readiness and the unsubscribe pages). */
+  keys: ApiKeyVerifier;
   /** Whether each dependency answers now (Temporal, ...): what /readyz reports. */
   readiness: () => Promise<Record<string, { ok: boolean; detail: string }>>;
   /** What the console links to: the Temporal UI, and the namespace the journeys run in. */
@@ -70,7 +74,9 @@ const journeyFilter = z.object({
 });
 
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
-export function createApp({ journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, tasks, readiness, console: consoleSettings, log }: AppDeps): express.Express {
+export function createApp(deps: AppDeps): express.Express {
+  const { journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, tasks, readiness, console: consoleSettings, log } = deps;
+  const allow = authorizer(deps.keys);
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
@@ -93,32 +99,32 @@ export function createApp({ journeys, maps, templates, team, mailbox, suppressio
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  app.get('/v1/console/settings', (_req, res) => {
+  app.get('/v1/console/settings', allow('journeys:read'), (_req, res) => {
     res.json(consoleSettings);
   });
 
-  app.post('/v1/purchases', async (req, res) => {
+  app.post('/v1/purchases', allow('purchases:write'), async (req, res) => {
     const started = await journeys.startJourney(purchaseSchema.parse(req.body));
     res.status(started.created ? 201 : 200).json(started);
   });
 
-  app.post('/v1/customers/:customerId/events', async (req: Request<{ customerId: string }>, res) => {
+  app.post('/v1/customers/:customerId/events', allow('events:write'), async (req: Request<{ customerId: string }>, res) => {
     const { customerId } = customerParams.parse(req.params);
     const delivered = await journeys.deliverEvent(customerId, productEventSchema.parse(req.body));
     res.status(202).json(delivered);
   });
 
-  app.get('/v1/customers/:customerId/journey', async (req: Request<{ customerId: string }>, res) => {
+  app.get('/v1/customers/:customerId/journey', allow('journeys:read'), async (req: Request<{ customerId: string }>, res) => {
     const { customerId } = customerParams.parse(req.params);
     res.json(await journeys.journeyState(customerId));
   });
 
-  app.put('/v1/customers/:customerId/owners/:role', async (req: Request<{ customerId: string; role: string }>, res) => {
+  app.put('/v1/customers/:customerId/owners/:role', allow('journeys:write'), async (req: Request<{ customerId: string; role: string }>, res) => {
     const { customerId, role } = customerParams.extend({ role: roleName }).parse(req.params);
     res.json(await journeys.reassignOwner(customerId, role, ownerSchema.parse(req.body)));
   });
 
-  app.post('/v1/customers/:customerId/bookings/:bookingId/:change', async (req: Request<{ customerId: string; bookingId: string; change: string }>, res) => {
+  app.post('/v1/customers/:customerId/bookings/:bookingId/:change', allow('journeys:write'), async (req: Request<{ customerId: string; bookingId: string; change: string }>, res) => {
     const { customerId, bookingId, change } = customerParams
       .extend({ bookingId: z.string().min(1).max(100), change: z.enum(['reschedule', 'cancel']) })
       .parse(req.params);
@@ -126,47 +132,52 @@ export function createApp({ journeys, maps, templates, team, mailbox, suppressio
     res.json(await journeys.changeMeeting(customerId, { bookingId, change: meetingChange.parse({ ...body, type: change }) }));
   });
 
-  app.get('/v1/tasks', async (req, res) => {
+  app.get('/v1/tasks', allow('journeys:read'), async (req, res) => {
     const { owner, status } = taskFilter.parse(req.query);
     res.json({ tasks: await journeys.listTasks(tasks, owner, status) });
   });
 
-  app.post('/v1/tasks/:taskId/complete', async (req: Request<{ taskId: string }>, res) => {
+  app.post('/v1/tasks/:taskId/complete', allow('journeys:write'), async (req: Request<{ taskId: string }>, res) => {
     const { outcome, notes } = taskCompletion.parse(req.body);
     res.json(await journeys.completeTask({ taskId: req.params.taskId, outcome, ...(notes ? { notes } : {}) }));
   });
 
-  app.get('/v1/maps', async (_req, res) => {
+  app.get('/v1/maps', allow('journeys:read'), async (_req, res) => {
     res.json({ maps: await maps.versions() });
   });
 
-  app.get('/v1/maps/:mapId', async (req: Request<{ mapId: string }>, res) => {
+  app.get('/v1/maps/:mapId', allow('journeys:read'), async (req: Request<{ mapId: string }>, res) => {
     const { version } = z.object({ version: z.coerce.number().int().min(1).optional() }).parse(req.query);
     const map = await maps.get(req.params.mapId, version);
     if (!map) throw new NotFoundError(`no published map "${req.params.mapId}"${version ? ` version ${version}` : ''}`);
     res.json(map);
   });
 
-  app.post('/v1/maps', async (req, res) => {
+  app.post('/v1/maps', allow('maps:write'), async (req, res) => {
     res.status(201).json(await maps.publish(parseMap(req.body, templates, team)));
   });
 
-  app.post('/v1/migrations', async (req, res) => {
+  app.post('/v1/migrations', allow('maps:write'), async (req, res) => {
     const results = await journeys.migrate(migrationOrder.parse(req.body));
     const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
     res.json({ migrated: count('migrated'), wouldMigrate: count('would migrate'), refused: count('refused'), results });
   });
 
-  app.get('/v1/journeys', async (req, res) => {
+  /** For operations: every suppressed address, oldest first. */
+  app.get('/v1/suppressions', allow('journeys:read'), async (_req, res) => {
+    res.json({ suppressions: await suppressions.list() });
+  });
+
+  app.get('/v1/journeys', allow('journeys:read'), async (req, res) => {
     res.json({ journeys: await journeys.listJourneys(journeyFilter.parse(req.query)) });
   });
 
   if (mailbox) {
-    app.get('/v1/mail', async (req, res) => {
+    app.get('/v1/mail', allow('journeys:read'), async (req, res) => {
       const filter = z.object({ to: z.email().optional(), journey: z.string().min(1).optional() }).parse(req.query);
       res.json({ mail: await mailbox.list(filter) });
     });
-    app.get('/v1/mail/:id.eml', async (req: Request<{ id: string }>, res) => {
+    app.get('/v1/mail/:id.eml', allow('journeys:read'), async (req: Request<{ id: string }>, res) => {
       const raw = await mailbox.raw(req.params.id);
       if (!raw) throw new NotFoundError(`no caught mail "${req.params.id}"`);
       res.type('message/rfc822').send(raw);

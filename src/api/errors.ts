@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { ConflictError, InvalidInputError, NotFoundError, RefusedError, type FieldIssue } from '../errors';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RefusedError, UnauthenticatedError, type FieldIssue } from '../errors';
 import { formatPath, MapProblems } from '../maps/catalog';
 import { isDatabaseUnavailable } from '../db/database';
 import { isTemporalUnavailable } from '../temporal/client';
@@ -32,6 +32,15 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     }
     if (err instanceof InvalidInputError) {
       invalidRequest(res, err.issues);
+      return;
+    }
+    if (err instanceof UnauthenticatedError) {
+      res.set('WWW-Authenticate', 'Bearer realm="journeys"');
+      res.status(401).json({ error: err.message });
+      return;
+    }
+    if (err instanceof ForbiddenError) {
+      res.status(403).json({ error: err.message });
       return;
     }
     if (err instanceof NotFoundError) {

@@ -1,3 +1,4 @@
+import { ApiKeys } from '../auth/api-keys';
 import { loadConfig, requireSecret, runMain } from '../config';
 import { databaseReachable } from '../db/database';
 import { openEngineDatabase } from '../db/open-engine-database';
@@ -34,6 +35,7 @@ runMain(async () => {
     suppressions,
     unsubscribeSecret,
     tasks: new PgJourneyFacts(db),
+    keys: new ApiKeys(db),
     readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
     console: { temporalUiUrl: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
     log,

@@ -71,11 +71,6 @@ export function unsubscribeRouter({
     },
   );
 
-  /** For operations: every suppressed address, oldest first. */
-  router.get('/v1/suppressions', async (_req, res) => {
-    res.json({ suppressions: await suppressions.list() });
-  });
-
   return router;
 }
 

@@ -12,6 +12,8 @@ import { loadTrainers } from '../delivery/availability';
 import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, TEAM_FILE, TRAINERS_FILE, type Team } from '../maps/catalog';
 import { renderMermaid } from '../maps/render/mermaid';
 import { renderSvg } from '../maps/render/svg';
+import { keysCommand, KEYS_USAGE } from './keys-command';
+import { describeMap, UsageError } from './usage';
 
 const USAGE = `journeys: the map author's tool
 
@@ -29,9 +31,10 @@ const USAGE = `journeys: the map author's tool
                                                  move running journeys to a published version; a dry run
                                                  lists what would change for each journey
 
-Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml.`;
+${KEYS_USAGE}
 
-import { describeMap, UsageError } from './usage';
+Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml;\nAPI keys live in the engine database (DATABASE_URL).`;
+
 
 function validate(files: string[], templates: EmailTemplates, team: Team): number {
   if (files.length === 0) throw new UsageError('maps validate: name at least one map file');
@@ -156,6 +159,8 @@ async function main(argv: string[]): Promise<number> {
       'stage-map': { type: 'string' },
       'milestone-map': { type: 'string' },
       out: { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -178,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'migrate') return migrate(values);
+  if (group === 'keys') return keysCommand(loadConfig(), command, rest, values);
   if (group === 'maps' && command === 'publish') {
     return publish(rest, ...engine());
   }

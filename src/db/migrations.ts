@@ -7,13 +7,15 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { FACT_KINDS } from '../../contracts/facts';
+import { SCOPES } from '../auth/scopes';
 
 /** Runs statements one at a time (a parameterised query may hold only one). */
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
   for (const statement of statements) await sql.raw(statement).execute(db);
 }
 
-const kinds = FACT_KINDS.map((kind) => `'${kind}'`).join(', ');
+const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
+const kinds = quoted(FACT_KINDS);
 
 export const migrations: Record<string, Migration> = {
   '0001-engine-tables': {
@@ -103,6 +105,20 @@ export const migrations: Record<string, Migration> = {
         )`,
         'CREATE INDEX open_tasks_by_owner ON open_tasks (owner_email, due_at)',
         'CREATE INDEX open_tasks_by_journey ON open_tasks (journey_id)',
+      ]),
+  },
+  '0002-api-keys': {
+    // Who may call the API: a key's secret is kept only as its SHA-256 (src/auth/api-keys.ts).
+    up: (db) =>
+      run(db, [
+        `CREATE TABLE api_keys (
+          id text PRIMARY KEY CHECK (id ~ '^[a-z0-9]{12}$'),
+          name text NOT NULL CHECK (name <> ''),
+          scopes text[] NOT NULL CHECK (cardinality(scopes) > 0 AND scopes <@ ARRAY[${quoted(SCOPES)}]::text[]),
+          secret_hash bytea NOT NULL CHECK (length(secret_hash) = 32),
+          created_at timestamptz NOT NULL DEFAULT now(),
+          revoked_at timestamptz
+        )`,
       ]),
   },
 };

@@ -40,6 +40,8 @@ interface BookingRow {
 
 /** PostgreSQL's code for a row that an exclusion constraint refuses (here: an overlapping booking). */
 const EXCLUSION_VIOLATION = '23P01';
+const DEADLOCK = '40P01';
+const MAX_ATTEMPTS = 5;
 
 /**
  * The session calendar in the engine database: one row per booking holding a person's time as a range,
@@ -52,18 +54,24 @@ export class PgSessionCalendar implements SessionCalendar {
 
   async reserve(bookingId: string, personEmail: string, start: Date, end: Date): Promise<boolean> {
     if (!(end > start)) throw new Error(`reserve ${bookingId}: the end (${end.toISOString()}) must be after the start`);
-    try {
-      // Moving a booking replaces its row's range in one statement: it never holds two slots, and its
-      // own old slot never blocks the new one.
-      await this.db.query(
-        `INSERT INTO bookings (booking_id, person, during) VALUES ($1, $2, tstzrange($3, $4, '[)'))
-         ON CONFLICT (booking_id) DO UPDATE SET person = EXCLUDED.person, during = EXCLUDED.during`,
-        [bookingId, personEmail.toLowerCase(), start, end],
-      );
-      return true;
-    } catch (err) {
-      if ((err as { code?: string }).code === EXCLUSION_VIOLATION) return false;
-      throw err;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // Moving a booking replaces its row's range in one statement: it never holds two slots, and its
+        // own old slot never blocks the new one.
+        await this.db.query(
+          `INSERT INTO bookings (booking_id, person, during) VALUES ($1, $2, tstzrange($3, $4, '[)'))
+           ON CONFLICT (booking_id) DO UPDATE SET person = EXCLUDED.person, during = EXCLUDED.during`,
+          [bookingId, personEmail.toLowerCase(), start, end],
+        );
+        return true;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === EXCLUSION_VIOLATION) return false;
+        // Two reservations of overlapping time at the same instant may each wait for the other's row; the
+        // server breaks the tie by aborting one, which tries again and then finds the winner's booking.
+        if (code === DEADLOCK && attempt < MAX_ATTEMPTS) continue;
+        throw err;
+      }
     }
   }
 

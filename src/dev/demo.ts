@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { localSecrets } from './local-secrets';
 
 /**
  * `npm run demo` (with `npm start` running): a cohort of customers across segments, on a compressed
@@ -26,10 +28,10 @@ const TIME_ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australi
 const TERM_DAYS = [60, 90, 120, 180, 365];
 const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Cyberdyne', 'Soylent', 'Tyrell'];
 
-async function post(api: string, route: string, body: unknown): Promise<{ status: number; body: unknown }> {
+async function post(api: string, key: string, route: string, body: unknown): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${api}${route}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
@@ -41,8 +43,11 @@ async function main() {
       customers: { type: 'string', default: '50' },
       'seconds-per-day': { type: 'string', default: '1' },
       api: { type: 'string', default: process.env.API_URL ?? `http://localhost:${process.env.API_PORT ?? 3000}` },
+      // The local stack's development key unless given.
+      key: { type: 'string', default: process.env.JOURNEYS_API_KEY },
     },
   });
+  const key = values.key ?? localSecrets(loadConfig().DATA_DIR).DEV_API_KEY;
   const count = Number(values.customers);
   const secondsPerDay = Number(values['seconds-per-day']);
   if (!Number.isInteger(count) || count < 1 || count > 500) throw new Error('--customers: a whole number from 1 to 500');
@@ -51,7 +56,7 @@ async function main() {
   const health = await fetch(`${api}/healthz`).catch(() => undefined);
   if (!health?.ok) throw new Error(`no engine answers at ${api}: start it with \`npm start\` first`);
   // The engine knows where its Temporal UI is (TEMPORAL_UI_URL or TEMPORAL_UI_PORT).
-  const { temporalUiUrl } = (await (await fetch(`${api}/v1/console/settings`)).json()) as { temporalUiUrl: string };
+  const { temporalUiUrl } = (await (await fetch(`${api}/v1/console/settings`, { headers: { authorization: `Bearer ${key}` } })).json()) as { temporalUiUrl: string };
 
   const tag = Date.now().toString(36);
   const timers: Promise<void>[] = [];
@@ -64,7 +69,7 @@ async function main() {
     const customerId = `demo-${tag}-${String(i + 1).padStart(2, '0')}`;
     const company = `${COMPANIES[i % COMPANIES.length]} ${i + 1}`;
     const now = Date.now();
-    const started = await post(api, '/v1/purchases', {
+    const started = await post(api, key, '/v1/purchases', {
       customerId,
       company,
       contact: { name: `Contact ${i + 1}`, email: `contact${i + 1}@${customerId}.example` },
@@ -78,7 +83,7 @@ async function main() {
     if (started.status !== 201) throw new Error(`purchase of ${customerId} answered ${started.status}: ${JSON.stringify(started.body)}`);
     console.log(`${customerId}  ${company.padEnd(14)} ${String(termDays).padStart(3)}-day term  ${behaviour.name}`);
     const event = (type: string, day: number, fields: object = {}) =>
-      post(api, `/v1/customers/${customerId}/events`, { eventId: `${customerId}-${type}-${day}`, type, ...fields });
+      post(api, key, `/v1/customers/${customerId}/events`, { eventId: `${customerId}-${type}-${day}`, type, ...fields });
     for (const { day, type, feature } of behaviour.events) at(day, () => event(type, day, feature ? { feature } : {}));
     if (behaviour.outcome) {
       const day = termDays - behaviour.outcome.daysBeforeRenewal;

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, runMain } from '../config';
-import { ensureDatabase } from '../db/database';
+import { ApiKeys } from '../auth/api-keys';
+import { SCOPES } from '../auth/scopes';
+import { ensureDatabase, openDatabase } from '../db/database';
 import type { EmbeddedDatabase } from '../db/embedded';
 import { startMailCatcher, type MailCatcher } from '../mail/catcher';
 import { ensureTemporalCli } from '../temporal/binaries';
+import { localSecrets } from './local-secrets';
 import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
 
 /**
@@ -17,7 +18,7 @@ import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
  */
 runMain(async () => {
   const config = loadConfig();
-  const { POSTGRES_PASSWORD, ...secrets } = localSecrets(config.DATA_DIR);
+  const { POSTGRES_PASSWORD, DEV_API_KEY, ...secrets } = localSecrets(config.DATA_DIR);
   // The local stack is for trying journeys out: demo clocks are on unless switched off explicitly.
   const env: NodeJS.ProcessEnv = { ALLOW_DEMO_CLOCK: 'true', ...secrets, ...process.env };
   let devServer: DevServer | undefined;
@@ -50,6 +51,7 @@ runMain(async () => {
     env.DATABASE_URL = await ensureDatabase(postgres.adminUrl, 'journeys');
     console.log(`[postgres] PostgreSQL listening on 127.0.0.1:${config.POSTGRES_PORT}, data in ${dir}`);
   }
+  await ensureDevelopmentKey(env.DATABASE_URL!, DEV_API_KEY);
   if (!config.TEMPORAL_ADDRESS) {
     const cli = ensureTemporalCli(process.env);
     devServer = await startTemporalDevServer({
@@ -95,8 +97,20 @@ The customer journey engine is running.
   Temporal gRPC     ${env.TEMPORAL_ADDRESS}
   PostgreSQL        ${postgres ? `127.0.0.1:${config.POSTGRES_PORT}, database journeys (data in ${path.join(config.DATA_DIR, 'postgres')})` : '(DATABASE_URL)'}
   Mail catcher      ${catcher ? `smtp://127.0.0.1:${catcher.port}, messages in ${env.MAIL_CATCHER_DIR} and at ${apiUrl}/v1/mail` : env.SMTP_URL}
+  API key           ${DEV_API_KEY}
+                    (every scope, for this machine only: the console asks for it; send "Authorization: Bearer <key>")
 Press Ctrl-C to stop.`);
 });
+
+/** The local stack's development key, with every scope, in its engine database (made once, kept in the data folder). */
+async function ensureDevelopmentKey(databaseUrl: string, key: string): Promise<void> {
+  const db = await openDatabase(databaseUrl, { max: 1 });
+  try {
+    await new ApiKeys(db).create('development (npm start)', SCOPES, key);
+  } finally {
+    await db.end();
+  }
+}
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -118,31 +132,4 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-interface LocalSecrets {
-  UNSUBSCRIBE_SECRET: string;
-  WEBHOOK_SECRET: string;
-  POSTGRES_PASSWORD: string;
-}
-
-/**
- * The secrets that sign unsubscribe links and webhooks, and the local PostgreSQL's password, made once for
- * this machine and kept in the data folder, so links in emails already sent keep working after a restart.
- * Real deployments set them. A secret a folder from an older version lacks is added.
- */
-function localSecrets(dataDir: string): LocalSecrets {
-  const file = path.join(dataDir, 'local-secrets.json');
-  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : {};
-  const make = () => randomBytes(32).toString('hex');
-  const secrets: LocalSecrets = {
-    UNSUBSCRIBE_SECRET: kept.UNSUBSCRIBE_SECRET ?? make(),
-    WEBHOOK_SECRET: kept.WEBHOOK_SECRET ?? make(),
-    POSTGRES_PASSWORD: kept.POSTGRES_PASSWORD ?? make(),
-  };
-  if (Object.keys(kept).length !== Object.keys(secrets).length) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  }
-  return secrets;
 }

@@ -8,6 +8,8 @@ import { createApp } from '../../src/api/app';
 import { databaseReachable, openDatabase, type Database } from '../../src/db/database';
 import { PgSuppressionList } from '../../src/delivery/suppressions';
 import { PgJourneyFacts } from '../../src/facts/journey-facts';
+import { ApiKeys } from '../../src/auth/api-keys';
+import { SCOPES } from '../../src/auth/scopes';
 import { JourneyService } from '../../src/journeys/service';
 import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
@@ -38,7 +40,11 @@ export class LocalStack {
   private workerRun?: Promise<void>;
   private client?: Client;
   private server?: Server;
+  /** The API as created, to look at its routes. */
+  app?: ReturnType<typeof createApp>;
   apiUrl = '';
+  /** An API key with every scope, which `get` and `post` send: `{ authorization: 'Bearer <key>' }` for other requests. */
+  headers: Record<string, string> = {};
   private temporalPort = 0;
   private apiPort = 0;
   private db?: Promise<Database>;
@@ -91,6 +97,8 @@ export class LocalStack {
     const client = await connectClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default' });
     this.client = client;
     const db = await this.database();
+    const keys = new ApiKeys(db);
+    if (!this.headers.authorization) this.headers = { authorization: `Bearer ${(await keys.create('tests', SCOPES)).key}` };
     const maps = new MapRegistry(client, TASK_QUEUE);
     await maps.publishFirstVersions(catalog.all());
     const app = createApp({
@@ -102,10 +110,12 @@ export class LocalStack {
       suppressions: new PgSuppressionList(db),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
       tasks: new PgJourneyFacts(db),
+      keys,
       readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
       console: { temporalUiUrl: TEMPORAL_UI_URL, namespace: 'default' },
       log: createLogger('api-test', 'silent'),
     });
+    this.app = app;
     this.apiPort ||= await freePort();
     await new Promise<void>((resolve) => {
       this.server = app.listen(this.apiPort, '127.0.0.1', () => resolve());
@@ -132,14 +142,14 @@ export class LocalStack {
   async post(route: string, body: unknown): Promise<{ status: number; body: any }> {
     const response = await fetch(`${this.apiUrl}${route}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, body: await response.json() };
   }
 
   async get(route: string): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${this.apiUrl}${route}`);
+    const response = await fetch(`${this.apiUrl}${route}`, { headers: this.headers });
     return { status: response.status, body: await response.json() };
   }
 }

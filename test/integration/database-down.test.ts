@@ -1,3 +1,4 @@
+import { newKey } from '../../src/auth/api-keys';
 import { freshDatabaseUrl } from '../helpers/database';
 import { eventually, freePort } from '../helpers/eventually';
 import { purchaseBody } from '../helpers/fixtures';
@@ -32,18 +33,24 @@ afterAll(async () => {
 
 test('with the database down the API answers 503 naming it, and the journey’s email waits for it and goes out once', async () => {
   expect((await stack.get('/readyz')).status).toBe(200);
+  expect((await stack.get('/v1/journeys')).status).toBe(200); // the stack's key, checked once
   await proxy.cut();
 
   const ready = await stack.get('/readyz');
   expect(ready.status).toBe(503);
   expect(ready.body.checks.database).toMatchObject({ ok: false, detail: expect.stringMatching(/^unreachable/) });
   expect(ready.body.checks.temporal).toMatchObject({ ok: true });
-  const response = await fetch(`${stack.apiUrl}/v1/suppressions`);
+  // The API key cannot be checked either: 503 before any route runs.
+  const response = await fetch(`${stack.apiUrl}/v1/suppressions`, { headers: stack.headers });
   expect(response.status).toBe(503);
   expect(response.headers.get('retry-after')).toBe('5');
   expect(await response.json()).toEqual({ error: expect.stringMatching(/cannot reach its database/), dependency: 'database' });
 
-  // Temporal is up: the purchase is accepted, and its journey starts.
+  // A key never seen cannot be checked now: 503, nothing done.
+  const unseen = await fetch(`${stack.apiUrl}/v1/journeys`, { headers: { authorization: `Bearer ${newKey()}` } });
+  expect([unseen.status, ((await unseen.json()) as { dependency: string }).dependency]).toEqual([503, 'database']);
+
+  // Temporal is up, and the key was checked a moment ago: the purchase is accepted, and its journey starts.
   const purchase = purchaseBody('db-down');
   expect((await stack.post('/v1/purchases', purchase)).status).toBe(201);
   await new Promise((resolve) => setTimeout(resolve, 3_000));

@@ -253,7 +253,7 @@ test('while Temporal is down the API answers 503 with Retry-After, /healthz stay
   await stack.devServer!.stop();
   const event = await fetch(`${stack.apiUrl}/v1/customers/globex/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...stack.headers },
     body: JSON.stringify({ eventId: 'g-down', type: 'user.login' }),
   });
   expect(event.status).toBe(503);

@@ -36,8 +36,9 @@ interface Answer {
 async function call(method: string, route: string, body?: unknown, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(route.startsWith('http') ? route : `${stack.apiUrl}${route}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     ...init,
+    headers: { ...stack.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(init.headers as Record<string, string> | undefined) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   const json = (response.headers.get('content-type') ?? '').includes('application/json');
@@ -78,7 +79,7 @@ async function mailTo(address: string): Promise<any[]> {
 
 /** The message exactly as the SMTP server received it, parsed. */
 async function rawMail(id: string): Promise<{ raw: string; parsed: ParsedMail }> {
-  const response = await fetch(`${stack.apiUrl}/v1/mail/${id}.eml`);
+  const response = await fetch(`${stack.apiUrl}/v1/mail/${id}.eml`, { headers: stack.headers });
   expect(response.status).toBe(200);
   const raw = Buffer.from(await response.arrayBuffer());
   return { raw: raw.toString('utf8'), parsed: await simpleParser(raw) };
