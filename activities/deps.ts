@@ -28,6 +28,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** The shared secret webhooks are signed with (HMAC-SHA256); each receiver verifies with the same. */
   webhookSecret: string;
+  /** Hosts webhooks may reach although they resolve to private or loopback addresses (WEBHOOK_ALLOWED_HOSTS). */
+  webhookAllowedHosts: readonly string[];
 }
 
 /** What every touchpoint activity gets: its idempotency key, the customer, and who owns the moment. */

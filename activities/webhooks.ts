@@ -7,10 +7,13 @@ import {
   signWebhook,
   TIMESTAMP_HEADER,
 } from '../src/delivery/webhooks';
+import { webhookDestinationProblem } from '../src/delivery/webhook-destinations';
 import type { ActivityDeps, TouchpointInput } from './deps';
 
 /** Failure type of a webhook the receiver refused for good (4xx); retrying cannot fix it. */
 export const WEBHOOK_REJECTED = 'WebhookRejected';
+/** Failure type of a webhook whose destination the engine does not call (a private or loopback address). */
+export const WEBHOOK_DESTINATION_REFUSED = 'WebhookDestinationRefused';
 
 /** A slow receiver fails the attempt well inside the activity's start-to-close timeout, and is retried. */
 const TIMEOUT_MS = 10_000;
@@ -40,8 +43,10 @@ export interface WebhookDelivery {
  * exactly-once anyway: a crash after the receiver's 2xx and before the record re-sends it.)
  * Only the timestamp and signature headers change between attempts.
  */
-export async function callWebhook(deps: ActivityDeps, input: WebhookInput): Promise<WebhookDelivery> {
+export async function callWebhook(deps: Pick<ActivityDeps, 'webhookSecret' | 'webhookAllowedHosts'>, input: WebhookInput): Promise<WebhookDelivery> {
   const { url, event, customer, owner } = input;
+  const refused = await webhookDestinationProblem(url, deps.webhookAllowedHosts);
+  if (refused) throw ApplicationFailure.create({ type: WEBHOOK_DESTINATION_REFUSED, message: `webhook not sent: ${refused}`, nonRetryable: true });
   const deliveryId = `whk-${stableId(input.key).slice(0, 16)}`;
   // Built only from the input, so a retry sends the same bytes.
   const body = JSON.stringify({
@@ -81,7 +86,9 @@ export async function callWebhook(deps: ActivityDeps, input: WebhookInput): Prom
     await response.body?.cancel(); // unread, so the connection is released now rather than at GC
     return { url, event, status, deliveryId };
   }
-  const answer = await readSnippet(response);
+  // The receiver's body never goes further (into the journey, a task, an email): it could hold anything.
+  await response.body?.cancel();
+  const answer = sanitizedStatus(response);
   if (status >= 500 || RETRYABLE_STATUSES.has(status)) {
     throw new Error(`webhook ${url} failed with ${status}: ${answer}`);
   }
@@ -92,11 +99,7 @@ export async function callWebhook(deps: ActivityDeps, input: WebhookInput): Prom
   });
 }
 
-/** The start of the receiver's answer, for the failure message; a body that breaks off is not the point. */
-async function readSnippet(response: Response): Promise<string> {
-  try {
-    return (await response.text()).slice(0, 200);
-  } catch {
-    return '';
-  }
+/** The status line's reason, printable characters only and short: all of the answer the journey keeps. */
+function sanitizedStatus(response: Response): string {
+  return response.statusText.replace(/[^\x20-\x7e]/g, '').slice(0, 40) || 'no reason given';
 }

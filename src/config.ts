@@ -32,6 +32,13 @@ const envSchema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
+  /** Host names the API answers to, comma-separated; unset: PUBLIC_URL's host, localhost, 127.0.0.1 and [::1]. */
+  API_ALLOWED_HOSTS: z
+    .string()
+    .transform((list) => list.split(',').map((host) => host.trim()).filter(Boolean))
+    .optional(),
+  /** Requests a minute the API takes from one address, and with one API key; past it, 429. */
+  API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Unset: the local stack starts its mail catcher and points the engine at it. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_CATCHER_PORT: port.default(1025),
@@ -45,6 +52,11 @@ const envSchema = z.object({
   UNSUBSCRIBE_SECRET: secret.optional(),
   /** Signs outbound webhooks (receivers verify with it); the local stack makes one in DATA_DIR. */
   WEBHOOK_SECRET: secret.optional(),
+  /** Hosts webhooks may reach although they resolve to private or loopback addresses, comma-separated. */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .transform((list) => list.split(',').map((host) => host.trim()).filter(Boolean))
+    .default([]),
   /** Lets purchases ask for a compressed demo clock; the local stack switches it on. */
   ALLOW_DEMO_CLOCK: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Set by the local stack: the API lists the mail caught there. */
@@ -67,6 +79,8 @@ export type Config = z.infer<typeof envSchema> & {
   smtpUrl: string;
   publicUrl: string;
   temporalUiUrl: string;
+  /** API_ALLOWED_HOSTS, or where people reach the API and the loopback names. */
+  allowedHosts: string[];
 };
 
 /** Every variable the engine reads, for the README's table and its test. */
@@ -100,11 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
+  const publicUrl = config.PUBLIC_URL ?? `http://localhost:${config.API_PORT}`;
   return {
     ...config,
+    allowedHosts: config.API_ALLOWED_HOSTS ?? [...new Set([new URL(publicUrl).hostname.replace(/^\[|\]$/g, ''), 'localhost', '127.0.0.1', '::1'])],
     temporalAddress: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`,
     smtpUrl: config.SMTP_URL ?? `smtp://127.0.0.1:${config.MAIL_CATCHER_PORT}`,
-    publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.API_PORT}`,
+    publicUrl,
     temporalUiUrl: config.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
   };
 }

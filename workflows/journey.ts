@@ -154,9 +154,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     const wakeAt = nextWakeTime(j, stage);
     const changesSeen = changes;
     const somethingHappened = () => changes !== changesSeen;
-    // Counted first: a message that arrives while the facts are recorded still wakes the loop.
-    const recording = facts.flush();
-    if (recording) await recording;
+    facts.flush(); // sent, not awaited: the wait below starts in this same activation
     if (wakeAt === undefined) await condition(somethingHappened);
     else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
   }

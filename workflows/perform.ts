@@ -40,14 +40,13 @@ export async function perform(
   j: Journey,
   touchpoint: Touchpoint | undefined,
   record: TouchpointRecord,
-  beforeActivity: () => Promise<unknown> | undefined = () => undefined,
+  beforeActivity: () => void = () => undefined,
 ): Promise<void> {
   const { s, customer, map } = j;
   const stage = stageOf(j, record);
   if (skipBeforePerforming(j, stage, record, touchpoint?.audience?.stepOutcome)) return;
-  // Awaited only when there is something to await: the activity is scheduled in the same turn as before.
-  const before = beforeActivity();
-  if (before) await before;
+  beforeActivity(); // not awaited: the touchpoint's activity is scheduled in the same activation
+
   const owner = record.owner;
   // The idempotency key: the same touchpoint occurrence of the same term of this journey is delivered once,
   // whatever the retries. The first run id tells this journey from an earlier one of a returning customer.

@@ -22,19 +22,19 @@ const { recordJourneyFacts } = proxyLocalActivities<ReturnType<typeof createActi
   localRetryThreshold: '10 seconds',
 });
 
-export type FlushResult = 'recorded' | 'failed';
-
 export interface JourneyFactRecorder {
   /**
-   * Records what is new (facts, snapshot, open tasks) with one local activity; undefined, at once, when
-   * there is nothing to record. Callers await only a promise: an extra await would let another coroutine's
-   * command (an update handler's activity) go first, and journeys recorded before facts would not replay.
+   * Sends what is new (facts, snapshot, open tasks) with one local activity, and does not wait for it: the
+   * journey's next command (its timer, its touchpoint's activity) goes in the same activation. Waiting would
+   * let a signal that arrives while the facts are written take effect before the next decision when the
+   * journey is replayed, and after it when it ran: another decision, a nondeterministic history. What a batch
+   * holds counts as recorded once it is sent (the store ignores a fact sent twice).
    */
-  flush(journeys?: readonly Journey[]): Promise<FlushResult> | undefined;
+  flush(journeys?: readonly Journey[]): void;
   /**
-   * Before the run continues as new or ends: handlers in flight finish, then everything is recorded (again if
-   * a handler began meanwhile), and the state the run goes on with says so. `journeys`: the one that goes on
-   * last (a renewal hands over the next term's state, after the ending term's).
+   * Before the run continues as new or ends: handlers in flight finish, what is new is sent, and every batch
+   * of this run is awaited (again if a handler began meanwhile); the state the run goes on with says so.
+   * `journeys`: the one that goes on last (a renewal hands over the next term's state, after the ending term's).
    */
   flushBeforeLeaving(journeys: readonly Journey[]): Promise<void>;
 }
@@ -45,39 +45,44 @@ export function journeyFactRecorder(j: Journey): JourneyFactRecorder {
   const journeyId = `${workflowId}/${firstExecutionRunId}`;
   const recorded: RecordedFacts = j.s.factsRecorded ? recordedAlready(j, journeyId) : { keys: new Set() };
   delete j.s.factsRecorded;
+  /** Batches sent and not yet written; whether any of this run's could not be. */
+  const inFlight = new Set<Promise<void>>();
+  let unwritten = false;
 
-  function flush(journeys: readonly Journey[] = [j]): Promise<FlushResult> | undefined {
+  function flush(journeys: readonly Journey[] = [j]): void {
     // Journeys from before facts keep their recorded commands; from their first new workflow task on they
     // record, their earlier facts with the first batch.
-    if (!patched('journey-facts')) return undefined;
+    if (!patched('journey-facts')) return;
     const batch = nextFactBatch(journeys, journeyId, recorded);
-    if (!batch) return undefined;
+    if (!batch) return;
     // Counted before it goes: whatever became of this batch, the next one is newer.
     journeys.at(-1)!.s.factBatches = batch.sequence;
-    return send(batch);
+    markRecorded(recorded, batch);
+    const sent = send(batch);
+    inFlight.add(sent);
+    void sent.then(() => inFlight.delete(sent));
   }
 
-  async function send(batch: FactBatch): Promise<FlushResult> {
+  async function send(batch: FactBatch): Promise<void> {
     try {
       await recordJourneyFacts(batch);
     } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      // Only a cancellation ends the retries; the facts go with the next batch.
-      log.warn('Journey facts not recorded', { sequence: batch.sequence, reason: err.cause?.message ?? err.message });
-      return 'failed';
+      // Only a cancellation ends the retries (or a worker without the activity: a replayer). Nobody awaits
+      // this batch, so its failure is logged here, and the next run sends the term's facts again.
+      unwritten = true;
+      const reason = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
+      log.warn('Journey facts not recorded', { sequence: batch.sequence, reason });
     }
-    markRecorded(recorded, batch);
-    return 'recorded';
   }
 
   async function flushBeforeLeaving(journeys: readonly Journey[]): Promise<void> {
     for (;;) {
       await condition(allHandlersFinished);
       if (!patched('journey-facts')) return;
-      const recording = flush(journeys);
-      const result = recording ? await recording : 'recorded';
-      if (!allHandlersFinished()) continue; // a handler began while the batch went: its changes go too
-      if (result === 'recorded') journeys.at(-1)!.s.factsRecorded = true;
+      flush(journeys);
+      await Promise.all([...inFlight]);
+      if (!allHandlersFinished()) continue; // a handler began while the batches went: its changes go too
+      if (!unwritten) journeys.at(-1)!.s.factsRecorded = true;
       return;
     }
   }

@@ -17,6 +17,7 @@ import { NotFoundError } from '../errors';
 import type { ApiKeyVerifier } from '../auth/api-keys';
 import { authorizer } from './authorize';
 import { errorHandler } from './errors';
+import { hardening, MAX_BODY_BYTES, type HardeningOptions } from './hardening';
 
 export interface AppDeps {
   journeys: JourneyService;
@@ -33,6 +34,8 @@ export interface AppDeps {
   tasks: TaskReader;
   /** The API keys requests must carry (all routes but health, readiness and the unsubscribe pages). */
   keys: ApiKeyVerifier;
+  /** The allowed Host names and the rate limits. */
+  http: HardeningOptions;
   /** Whether each dependency answers now (Temporal, ...): what /readyz reports. */
   readiness: () => Promise<Record<string, { ok: boolean; detail: string }>>;
   /** What the console links to: the Temporal UI, and the namespace the journeys run in. */
@@ -79,7 +82,8 @@ export function createApp(deps: AppDeps): express.Express {
   const allow = authorizer(deps.keys);
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '100kb' }));
+  app.use(hardening(deps.http));
+  app.use(express.json({ limit: MAX_BODY_BYTES }));
   app.use(
     unsubscribeRouter({
       secret: unsubscribeSecret,

@@ -12,6 +12,7 @@ import { MapCatalog } from '../maps/catalog';
 import { MapRegistry } from '../maps/registry';
 import { connectClient, temporalReachable } from '../temporal/client';
 import { createApp } from './app';
+import { serve } from './serve';
 
 /** The API process: purchases, product events and journey state over HTTP, and the console. */
 runMain(async () => {
@@ -36,13 +37,13 @@ runMain(async () => {
     unsubscribeSecret,
     tasks: new PgJourneyFacts(db),
     keys: new ApiKeys(db),
+    http: { allowedHosts: config.allowedHosts, requestsPerMinute: config.API_RATE_LIMIT },
     readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
     console: { temporalUiUrl: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
     log,
   });
-  const server = app.listen(config.API_PORT, config.API_HOST, () => {
-    log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
-  });
+  const server = await serve(app, config.API_PORT, config.API_HOST);
+  log.info(`API listening on http://${config.API_HOST}:${config.API_PORT}`);
   // A new installation gets the shipped maps; it completes once a worker serves the registry.
   maps.publishFirstVersions(catalog.all()).then(
     (published) => published.forEach((map) => log.info(`published shipped map "${map.id}" version ${map.version}`)),

@@ -40,8 +40,13 @@ type Compiled = {
   variables: string[];
 };
 
-/** Plain text as HTML: special characters escaped, blank lines as paragraphs, line breaks kept, URLs as links. */
-const textAsHtml = new MarkdownIt({ html: false, linkify: true, breaks: true });
+/**
+ * Plain text as HTML: special characters escaped, blank lines as paragraphs, line breaks kept, URLs as links,
+ * and nothing else. The text holds customer data (a company's name), so no Markdown is read in it: a name
+ * like `[Verify your account](http://phish.example) ![](http://tracker.example/p.gif)` stays text, never a
+ * disguised link or a tracking image (the 'zero' preset has no rules but paragraphs and text).
+ */
+const textAsHtml = new MarkdownIt('zero', { html: false, linkify: true, breaks: true }).enable(['linkify', 'newline']);
 
 /**
  * Email templates, one YAML file per template (`welcome.yaml` with subject, text and optional html),

@@ -38,6 +38,8 @@ export interface ActivityDepsSettings {
   unsubscribeSecret: string;
   publicUrl: string;
   webhookSecret: string;
+  /** Hosts webhooks may reach on private addresses; none unless given. */
+  webhookAllowedHosts?: readonly string[];
 }
 
 export type ActivityDepsOptions = MailOptions & ActivityDepsSettings;
@@ -53,6 +55,7 @@ export function buildActivityDeps(options: ActivityDepsOptions): ActivityDeps {
     unsubscribeSecret: options.unsubscribeSecret,
     publicUrl: options.publicUrl,
     webhookSecret: options.webhookSecret,
+    webhookAllowedHosts: options.webhookAllowedHosts ?? [],
   };
 }
 

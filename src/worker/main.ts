@@ -40,6 +40,7 @@ runMain(async () => {
     unsubscribeSecret: requireSecret(config, 'UNSUBSCRIBE_SECRET'),
     publicUrl: config.publicUrl,
     webhookSecret: requireSecret(config, 'WEBHOOK_SECRET'),
+    webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
   });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {

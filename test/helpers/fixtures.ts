@@ -38,6 +38,8 @@ export function testActivityDeps(
     unsubscribeSecret: 'test-unsubscribe-secret',
     publicUrl: 'http://journeys.test',
     webhookSecret: 'test-webhook-secret',
+    // The tests' receivers listen on loopback.
+    webhookAllowedHosts: ['127.0.0.1', 'localhost'],
     ...settings,
   });
 }

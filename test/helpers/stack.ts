@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
+import type { HardeningOptions } from '../../src/api/hardening';
+import { serve } from '../../src/api/serve';
 import { databaseReachable, openDatabase, type Database } from '../../src/db/database';
 import { PgSuppressionList } from '../../src/delivery/suppressions';
 import { PgJourneyFacts } from '../../src/facts/journey-facts';
@@ -53,7 +55,7 @@ export class LocalStack {
    * `allowDemoClock`: purchases may carry a compressed demo clock (off by default, as on a real engine).
    * `databaseUrl`: an engine database of the test's own (one it stops and starts); a fresh one in the run's PostgreSQL if unset.
    */
-  constructor(private readonly options: { allowDemoClock?: boolean; databaseUrl?: string } = {}) {}
+  constructor(private readonly options: { allowDemoClock?: boolean; databaseUrl?: string; http?: Partial<HardeningOptions>; headersTimeoutMs?: number } = {}) {}
 
   async startTemporal(): Promise<void> {
     this.temporalPort ||= await freePort();
@@ -111,15 +113,15 @@ export class LocalStack {
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
       tasks: new PgJourneyFacts(db),
       keys,
+      // As configured by default, but the tests' own requests, all from one address, are never limited.
+      http: { allowedHosts: ['127.0.0.1', 'localhost'], requestsPerMinute: 1_000_000, ...this.options.http },
       readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
       console: { temporalUiUrl: TEMPORAL_UI_URL, namespace: 'default' },
       log: createLogger('api-test', 'silent'),
     });
     this.app = app;
     this.apiPort ||= await freePort();
-    await new Promise<void>((resolve) => {
-      this.server = app.listen(this.apiPort, '127.0.0.1', () => resolve());
-    });
+    this.server = await serve(app, this.apiPort, '127.0.0.1', { headersTimeoutMs: this.options.headersTimeoutMs });
     this.apiUrl = `http://127.0.0.1:${this.apiPort}`;
   }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { purchaseSchema } from '../../src/journeys/customer';
 import { JourneyService, journeyWorkflowId } from '../../src/journeys/service';
@@ -129,7 +130,12 @@ test(`${JOURNEYS} journeys, the worker SIGKILLed ${KILLS} times while states are
   }
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, histories)) {
-    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    if (result.error) {
+      // Kept for whoever looks into it: `temporal workflow show --input <file>`, or a replay test's fixture.
+      const file = path.join(os.tmpdir(), `chaos-failed-${result.workflowId}-${Date.now()}.json`);
+      writeFileSync(file, historyToJSON(histories.find((h) => h.workflowId === result.workflowId)!.history));
+      failures.push(`${result.workflowId} (history in ${file}): ${result.error.message}`);
+    }
   }
   console.log(
     `[chaos-replay] ${JOURNEYS} journeys, ${KILLS} kills, ${queries} queries answered, ` +

@@ -128,6 +128,18 @@ test(`${JOURNEYS} journeys on ${WORKERS} workers that share only Temporal and Po
   const calendar = await db.query<{ booking_id: string }>('SELECT booking_id FROM bookings');
   expect(calendar.rows.map((r) => r.booking_id).sort()).toEqual(booked.map((b) => b.bookingId).sort());
 
+  // Every fact once: what each journey's state says it did is in journey_facts exactly once, by kind and subject.
+  const facts = await db.query<{ journey_id: string; kind: string; subject: string; n: number }>(
+    `SELECT journey_id, kind, subject, count(*)::int AS n FROM journey_facts GROUP BY journey_id, kind, subject`,
+  );
+  expect(facts.rows.filter((row) => row.n > 1)).toEqual([]);
+  for (const [i, s] of states.entries()) {
+    const ofJourney = facts.rows.filter((row) => row.journey_id.startsWith(`${journeyWorkflowId(ids[i]!)}/`));
+    const done = ofJourney.filter((row) => row.kind === 'touchpoint.done').map((row) => row.subject.split('~')[0]).sort();
+    expect(done).toEqual(doneTouchpoints(s).map((t) => t.key).sort());
+    expect(ofJourney.filter((row) => row.kind === 'stage.entered')).toHaveLength(s.stageHistory.length);
+  }
+
   // The work was shared, and none of it left files on any machine.
   const deliveries = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE delivered_at IS NOT NULL');
   expect(deliveries.rows[0]!.n).toBeGreaterThanOrEqual(states.reduce((n, s) => n + doneTouchpoints(s).length, 0));

@@ -92,6 +92,24 @@ test('every email has an HTML part: a template without one gets its text, escape
   expect(email.html).toMatch(/^<p>Hello Ana Lopez,<\/p>/);
 });
 
+test('Markdown in customer data stays text in the HTML part: no disguised link, no tracking image', () => {
+  // A template with no HTML part of its own (monthly-tips), and customer data where Markdown would act.
+  const plan = '[Verify your account](http://phish.example) ![](http://tracker.example/p.gif) **urgent** <b>bold</b>';
+  const email = templates.render('monthly-tips', {
+    customer: customerFixture(Date.now(), { plan }),
+    contact: { name: 'Ana Lopez', email: 'ana@acme.example' },
+    owner: { name: 'Sam Rivera', email: 'sam@success.example' },
+    unsubscribeUrl: 'http://localhost:3000/unsubscribe/x',
+    journey: { stage: 'adoption', stageName: 'Adoption', term: 1, mapName: 'Default' },
+  });
+  expect(email.text).toContain(plan);
+  expect(email.html).not.toMatch(/<img|<strong|<b>|>Verify your account</);
+  expect(email.html).toContain('[Verify your account](');
+  expect(email.html).toContain('**urgent** &lt;b&gt;bold&lt;/b&gt;');
+  // A bare address still becomes a link, showing where it goes.
+  expect(email.html).toContain('<a href="http://phish.example">http://phish.example</a>');
+});
+
 test('two attempts of one delivery at the same time deliver once: the other is refused as unconfirmed', async () => {
   const workers = await Promise.all([openDatabase(url, { max: 1 }), openDatabase(url, { max: 1 })]);
   const deliver = jest.fn(() => new Promise<string>((resolve) => setTimeout(() => resolve('sent'), 50)));

@@ -5,6 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { callWebhook, type WebhookDelivery, type WebhookInput } from '../../activities/webhooks';
+import { webhookDestinationProblem } from '../../src/delivery/webhook-destinations';
 import {
   IDEMPOTENCY_KEY_HEADER,
   SIGNATURE_HEADER,
@@ -16,8 +17,8 @@ import { freePort } from '../helpers/eventually';
 import { customerFixture } from '../helpers/fixtures';
 
 const SECRET = 'crm-shared-secret';
-// callWebhook reads only the secret; the mail dependencies stay out of this test.
-const deps = { webhookSecret: SECRET } as ActivityDeps;
+// callWebhook reads only the secret and the allowed hosts (this test's receiver is on loopback).
+const deps: Pick<ActivityDeps, 'webhookSecret' | 'webhookAllowedHosts'> = { webhookSecret: SECRET, webhookAllowedHosts: ['127.0.0.1'] };
 
 interface Received {
   method: string;
@@ -76,7 +77,7 @@ function webhookInput(overrides: Partial<WebhookInput> = {}): WebhookInput {
 /** Runs callWebhook as an activity; failures are the point here, so the SDK's warnings about them stay quiet. */
 function run(input: WebhookInput): Promise<WebhookDelivery> {
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-  return env.run<[ActivityDeps, WebhookInput], WebhookDelivery, typeof callWebhook>(callWebhook, deps, input);
+  return env.run<[typeof deps, WebhookInput], WebhookDelivery, typeof callWebhook>(callWebhook, deps, input);
 }
 
 /** The one header value node:http gives for a name sent once. */
@@ -188,14 +189,49 @@ test.each([500, 503, 408, 425, 429])('a %i answer throws a retryable error namin
   expect(received).toHaveLength(1);
 });
 
-test.each([400, 401, 404, 410, 422])('a %i answer fails for good as WebhookRejected, quoting the answer', async (status) => {
-  answer = { status, body: `unknown customer ${'x'.repeat(400)}` };
+test.each([
+  [400, 'Bad Request'],
+  [401, 'Unauthorized'],
+  [404, 'Not Found'],
+  [410, 'Gone'],
+  [422, 'Unprocessable Entity'],
+])('a %i answer fails for good as WebhookRejected, with its status and never its body', async (status, reason) => {
+  answer = { status, body: `INTERNAL-ONLY: db_password=hunter2 ${'x'.repeat(400)}` };
   const err = await failureOf(run(webhookInput()));
   expect(err).toBeInstanceOf(ApplicationFailure);
   const failure = err as ApplicationFailure;
   expect(failure.nonRetryable).toBe(true);
   expect(failure.type).toBe('WebhookRejected');
-  expect(failure.message).toBe(`webhook ${url} refused with ${status}: ${answer.body.slice(0, 200)}`);
+  expect(failure.message).toBe(`webhook ${url} refused with ${status}: ${reason}`);
+});
+
+test.each([
+  ['http://127.0.0.1:9/x', 'loopback'],
+  ['http://0x7f000001/x', 'loopback'],
+  ['http://[::1]:8080/x', 'loopback'],
+  ['http://169.254.169.254/latest/meta-data/', 'linkLocal'],
+  ['http://10.0.0.1/x', 'private'],
+  ['http://192.168.1.20/x', 'private'],
+  ['http://[::ffff:10.0.0.1]/x', 'private'],
+  ['http://[fd00::1]/x', 'uniqueLocal'],
+  ['http://0.0.0.0/x', 'unspecified'],
+  ['http://localhost:9/x', 'loopback'],
+])('a webhook to %s is never sent: a %s address', async (destination, range) => {
+  const strict = { ...deps, webhookAllowedHosts: [] };
+  const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+  const err = await failureOf(env.run<[typeof deps, WebhookInput], WebhookDelivery, typeof callWebhook>(callWebhook, strict, webhookInput({ url: destination })));
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect(err).toMatchObject({ type: 'WebhookDestinationRefused', nonRetryable: true });
+  expect(err.message).toMatch(new RegExp(`^webhook not sent: .* a ${range} address; allow it by name in WEBHOOK_ALLOWED_HOSTS`));
+  expect(received).toEqual([]);
+});
+
+test('a host allowed by name is called on a private address; a public one needs no allowing', async () => {
+  expect(await webhookDestinationProblem(url, ['127.0.0.1'])).toBeUndefined();
+  expect(await webhookDestinationProblem('https://crm.example/hooks', [], () => Promise.resolve(['93.184.215.14']))).toBeUndefined();
+  // A name that resolves to an internal address is refused too, whatever it looks like.
+  expect(await webhookDestinationProblem('https://crm.example/hooks', [], () => Promise.resolve(['93.184.215.14', '10.1.2.3']))).toMatch(/10\.1\.2\.3, a private address/);
+  expect(await webhookDestinationProblem('ftp://crm.example/x', [])).toBe('ftp: is not http(s)');
 });
 
 test('a redirect is not followed with the signed body: it fails for good', async () => {
