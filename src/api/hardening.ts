@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 
 export interface HardeningOptions {
@@ -51,11 +51,12 @@ export function hardening({ allowedHosts, requestsPerMinute }: HardeningOptions)
     },
     // Not upgrade-insecure-requests: the local stack serves plain http on localhost.
     helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }),
-    limited((req) => `ip ${req.ip ?? 'unknown'}`, 'from this address'),
+    // An IPv6 client counts by its /56, not by each of the addresses it can take (ipKeyGenerator).
+    limited((req) => `ip ${ipKeyGenerator(req.ip ?? 'unknown')}`, 'from this address'),
     // By the key presented, valid or not (hashed: never kept as it is); requests without one count per address only.
     limited((req) => {
       const authorization = req.get('authorization');
-      return authorization ? `key ${createHash('sha256').update(authorization).digest('base64url')}` : `ip ${req.ip ?? 'unknown'}`;
+      return authorization ? `key ${createHash('sha256').update(authorization).digest('base64url')}` : `ip ${ipKeyGenerator(req.ip ?? 'unknown')}`;
     }, 'with this API key'),
   ];
 }
