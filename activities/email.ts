@@ -3,7 +3,7 @@ import type { RenderedEmail } from '../src/delivery/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/delivery/suppressions';
 import type { Customer } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, refuseIfUnsubscribed, renderEmail, sendMail } from './mail';
+import { address, refuseIfUnsubscribed, renderEmail, sendMail, smtpRefused } from './mail';
 
 export interface TouchpointEmailInput extends TouchpointInput {
   template: string;
@@ -26,7 +26,7 @@ export interface SentEmail {
  * Journey emails carry an unsubscribe link and the RFC 2369 / RFC 8058 one-click headers.
  */
 export async function sendTouchpointEmail(deps: ActivityDeps, input: TouchpointEmailInput): Promise<SentEmail> {
-  return deps.ledger.once(input.key, async () => {
+  return deps.ledger.onceWithPointOfNoReturn(input.key, async (pointOfNoReturn) => {
     const { customer, owner } = input;
     await refuseIfUnsubscribed(deps, customer.contact);
     const token = unsubscribeToken(deps.unsubscribeSecret, { customerId: customer.customerId, email: customer.contact.email });
@@ -41,9 +41,9 @@ export async function sendTouchpointEmail(deps: ActivityDeps, input: TouchpointE
             ...withUnsubscribeFooter(email, customer, link),
             headers: { 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
           }),
-    });
+    }, pointOfNoReturn);
     return { to: [customer.contact.email], subject: email.subject, messageId };
-  });
+  }, smtpRefused);
 }
 
 /** Says why the contact gets the email and how to stop it, below the text and the HTML alike. */

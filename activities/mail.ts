@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import { stableId } from '../src/delivery/ledger';
+import type { EndOfDataGate } from '../src/delivery/end-of-data-gate';
 import type { Customer, Person } from '../src/journeys/customer';
 import type { ActivityDeps } from './deps';
 import { CONTACT_UNSUBSCRIBED } from '../contracts/failures';
@@ -23,7 +24,8 @@ export async function refuseIfUnsubscribed(deps: ActivityDeps, contact: Person):
 
 /**
  * Sends one message with a Message-ID derived from the idempotency key, so a duplicate that slips
- * through a crash is recognisable downstream. SMTP 5xx and malformed addresses fail for good;
+ * through a crash is recognisable downstream. `pointOfNoReturn` (the ledger's) is awaited right before
+ * the end of data: see src/delivery/end-of-data-gate.ts. SMTP 5xx and malformed addresses fail for good;
  * everything else (connection refused, 4xx) is thrown as is for Temporal to retry. Extra headers
  * (e.g. List-Unsubscribe) go along; X-Journey-Key is always the key.
  */
@@ -31,11 +33,13 @@ export async function sendMail(
   deps: ActivityDeps,
   key: string,
   message: Omit<SendMailOptions, 'from' | 'messageId' | 'headers'> & { headers?: Record<string, string> },
+  pointOfNoReturn?: () => Promise<void>,
 ) {
   const messageId = `<${stableId(key)}@journeys.local>`;
   try {
     const headers = { ...message.headers, 'X-Journey-Key': key };
-    await deps.mailer.sendMail({ ...message, from: deps.mailFrom, messageId, headers });
+    const gate: EndOfDataGate = pointOfNoReturn ? { beforeEndOfData: pointOfNoReturn } : {};
+    await deps.mailer.sendMail({ ...message, from: deps.mailFrom, messageId, headers, ...gate });
   } catch (err) {
     const { responseCode, code, message: reason } = err as { responseCode?: number; code?: string; message: string };
     if ((responseCode !== undefined && responseCode >= 500) || code === 'EENVELOPE') {
@@ -44,6 +48,14 @@ export async function sendMail(
     throw err;
   }
   return messageId;
+}
+
+/**
+ * Whether a failed send was refused by the SMTP server (it answered, with a code): then nothing arrived,
+ * even past the end of data. A failure without an answer (a cut connection) may have come after it accepted.
+ */
+export function smtpRefused(err: unknown): boolean {
+  return typeof (err as { responseCode?: unknown }).responseCode === 'number' || (err as { type?: unknown }).type === EMAIL_REJECTED;
 }
 
 /** Failure type of a template that cannot render for this customer; retrying cannot fix it. */

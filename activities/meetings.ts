@@ -9,7 +9,7 @@ import { CALL_SEARCH_DAYS, firstMeetingSlot } from '../src/delivery/scheduling';
 import { clashes } from '../src/delivery/session-calendar';
 import type { Customer } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, refuseIfUnsubscribed, renderEmail, sendMail } from './mail';
+import { address, refuseIfUnsubscribed, renderEmail, sendMail, smtpRefused } from './mail';
 
 /** How many days ahead a training session is looked for. */
 const TRAINING_SEARCH_DAYS = 21;
@@ -36,7 +36,7 @@ export interface MeetingChangeInput {
  * emails everyone a calendar invitation (.ics).
  */
 export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Promise<BookedMeeting> {
-  return deps.ledger.once(input.key, async () => {
+  return deps.ledger.onceWithPointOfNoReturn(input.key, async (pointOfNoReturn) => {
     const { customer, owner } = input;
     // A touchpoint that runs late (a backdated purchase, a worker that was down) books from now, never in the past.
     const notBefore = new Date(Math.max(Date.parse(input.notBefore), Date.now())).toISOString();
@@ -56,15 +56,20 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
       sequence: 0,
       status: 'booked',
     };
+    let invited = false;
     try {
-      await emailMeeting(deps, input.key, customer, booking, `${input.kind}-invitation`);
+      await emailMeeting(deps, input.key, customer, booking, `${input.kind}-invitation`, {}, async () => {
+        await pointOfNoReturn();
+        invited = true;
+      });
     } catch (err) {
       // No invitation, no session: the trainer's (or owner's) time is free again (a retry reserves anew).
-      await deps.sessionCalendar.release(bookingId);
+      // An invitation that may have gone out keeps its time.
+      if (!invited || smtpRefused(err)) await deps.sessionCalendar.release(bookingId);
       throw err;
     }
     return booking;
-  });
+  }, smtpRefused);
 }
 
 /**
@@ -72,7 +77,7 @@ export async function bookMeeting(deps: ActivityDeps, input: MeetingInput): Prom
  * the change as an update of the same calendar event (same UID, higher SEQUENCE).
  */
 export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInput): Promise<BookedMeeting> {
-  return deps.ledger.once(input.key, async () => {
+  return deps.ledger.onceWithPointOfNoReturn(input.key, async (pointOfNoReturn) => {
     const { booking, change, customer } = input;
     if (booking.status === 'cancelled') {
       throw ApplicationFailure.create({
@@ -86,7 +91,7 @@ export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInpu
     if (change.type === 'cancel') {
       await deps.sessionCalendar.release(booking.bookingId);
       const cancelled: BookedMeeting = { ...booking, sequence, status: 'cancelled' };
-      await emailMeeting(deps, input.key, customer, cancelled, 'meeting-cancelled', { reason: change.reason });
+      await emailMeeting(deps, input.key, customer, cancelled, 'meeting-cancelled', { reason: change.reason }, pointOfNoReturn);
       return cancelled;
     }
     const start = DateTime.fromISO(change.startsAt, { zone: booking.timeZone });
@@ -110,9 +115,9 @@ export async function changeMeeting(deps: ActivityDeps, input: MeetingChangeInpu
     const moved: BookedMeeting = { ...booking, startsAt: start.toUTC().toISO(), endsAt: end.toUTC().toISO(), sequence, status: 'booked' };
     await emailMeeting(deps, input.key, customer, moved, 'meeting-rescheduled', {
       previousStartsLocal: localTime(DateTime.fromISO(booking.startsAt), booking.timeZone),
-    });
+    }, pointOfNoReturn);
     return moved;
-  });
+  }, smtpRefused);
 }
 
 /** The time a slot search looks at, with a day on either side for time zones: the bookings that can clash are in it. */
@@ -183,7 +188,8 @@ async function emailMeeting(
   customer: Customer,
   booking: BookedMeeting,
   template: string,
-  extra: Record<string, string> = {},
+  extra: Record<string, string>,
+  pointOfNoReturn: () => Promise<void>,
 ): Promise<void> {
   const start = DateTime.fromISO(booking.startsAt);
   const email = renderEmail(deps, template, customer, booking.owner, {
@@ -213,7 +219,7 @@ async function emailMeeting(
     // nodemailer puts the event in twice, as calendar clients expect: an inline text/calendar part (the
     // accept/decline buttons) and an invite.ics attachment.
     icalEvent: { method, content: ics },
-  });
+  }, pointOfNoReturn);
 }
 
 function localTime(at: DateTime, timeZone: string): string {

@@ -1,7 +1,7 @@
 import type { CreatedTask } from '../contracts/journey';
 import { taskIdFor } from '../src/journeys/tasks';
 import type { ActivityDeps, TouchpointInput } from './deps';
-import { address, renderEmail, sendMail } from './mail';
+import { address, renderEmail, sendMail, smtpRefused } from './mail';
 
 export interface OwnerTaskInput extends TouchpointInput {
   title: string;
@@ -11,7 +11,7 @@ export interface OwnerTaskInput extends TouchpointInput {
 
 /** Creates a task for the person who owns the moment and emails it to them. */
 export async function createOwnerTask(deps: ActivityDeps, input: OwnerTaskInput): Promise<CreatedTask> {
-  return deps.ledger.once(input.key, async () => {
+  return deps.ledger.onceWithPointOfNoReturn(input.key, async (pointOfNoReturn) => {
     const { customer, owner } = input;
     const task: CreatedTask = {
       taskId: taskIdFor(customer.customerId, input.key),
@@ -20,7 +20,7 @@ export async function createOwnerTask(deps: ActivityDeps, input: OwnerTaskInput)
       dueAt: input.dueAt,
     };
     const email = renderEmail(deps, 'owner-task', customer, owner, { task });
-    await sendMail(deps, input.key, { to: address(owner), ...email });
+    await sendMail(deps, input.key, { to: address(owner), ...email }, pointOfNoReturn);
     return task;
-  });
+  }, smtpRefused);
 }

@@ -212,3 +212,9 @@ export interface MigrationPlan {
   droppedMilestones: string[];
   addedMilestones: string[];
 }
+
+/**
+ * A dry run's answer: the plan, or why the journey refuses the migration. An answer, not a failed query: a
+ * query's failure reaches the client as its message alone, and failures' messages are encrypted in Temporal.
+ */
+export type MigrationPreview = { plan: MigrationPlan } | { refused: string };

@@ -10,6 +10,7 @@ import type {
   JourneyState,
   MeetingChangeRequest,
   MigrationPlan,
+  MigrationPreview,
   MigrationRequest,
   OwnerReassignment,
   OwnerTask,
@@ -33,8 +34,8 @@ export const publishedMapsQuery = defineQuery<Record<string, PublishedMap[]>>('p
 /** Moves a journey in flight to another map version; the validator refuses what would strand it. */
 export const migrateMapUpdate = defineUpdate<MigrationPlan, [MigrationRequest]>('migrateMap');
 
-/** What a migration would change in this journey, without changing it (a dry run). */
-export const migrationPreviewQuery = defineQuery<MigrationPlan, [MigrationRequest]>('migrationPreview');
+/** What a migration would change in this journey, without changing it (a dry run), or why the journey refuses it. */
+export const migrationPreviewQuery = defineQuery<MigrationPreview, [MigrationRequest]>('migrationPreview');
 
 /** The contact unsubscribed from journey emails: the journey stops emailing them and goes on with tasks. */
 export const contactUnsubscribedSignal = defineSignal<[{ email: string; at: string }]>('contactUnsubscribed');

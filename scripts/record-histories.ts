@@ -19,6 +19,9 @@ import { completeTaskUpdate, contactUnsubscribedSignal, productEventSignal } fro
 import { catalog, DAY_MS, productEvent } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
 import { freePort } from '../test/helpers/eventually';
+import { encodingOf, payloadsIn, testPayloadCodec } from '../test/helpers/payloads';
+import { payloadFromJson, payloadToJson } from '../src/api/codec-endpoint';
+import { ENCRYPTED_ENCODING } from '../src/temporal/payload-codec';
 
 const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
   'adopts-and-renews': async ({ handle, purchasedAt, untilDay }) => {
@@ -104,10 +107,27 @@ async function recordStory(
   for (let run = 1; runId; run += 1) {
     const history = await env.client.workflow.getHandle(ctx.handle.workflowId, runId).fetchHistory();
     const file = path.join(dir, `${map.id}-v${map.version}-${name}-${recordedOn}-run${run}.json`);
-    writeFileSync(file, historyToJSON(history));
+    writeFileSync(file, await decryptedHistoryJson(history));
     console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
     runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
+}
+
+/**
+ * The history as JSON with its payloads decrypted. The test server's client and worker encrypt with the tests'
+ * keys, as the engine does with its own; a fixture is kept plain instead, so it can be read, reviewed and
+ * diffed, and replays without any key, like the journeys recorded before encryption. The replay tests run with
+ * the engine's data converter, which takes plain payloads as they are, as a worker takes old histories.
+ */
+async function decryptedHistoryJson(history: Parameters<typeof historyToJSON>[0]): Promise<string> {
+  const json: unknown = JSON.parse(historyToJSON(history));
+  for (const payload of payloadsIn(json).filter((each) => encodingOf(each) === ENCRYPTED_ENCODING)) {
+    const [decoded] = await testPayloadCodec.decode([payloadFromJson(payload)]);
+    const plain = payloadToJson(decoded!);
+    payload.metadata = plain.metadata;
+    payload.data = plain.data;
+  }
+  return JSON.stringify(json, null, 2);
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parsePayloadKeys, PayloadKeysError, type PayloadKeyRing } from './temporal/payload-codec';
 
 /** The repository root (where package.json is), from src/ or from the compiled dist/src/. */
 export const PROJECT_ROOT = (() => {
@@ -18,6 +19,11 @@ const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 
 const folder = z.string().min(1).transform((dir) => path.resolve(PROJECT_ROOT, dir));
 const existingFolder = folder.refine((dir) => existsSync(dir), 'no such folder');
 const secret = z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)');
+/** Comma-separated secrets, each as `secret` (several while one replaces another); at least one. */
+const secretList = z
+  .string()
+  .transform((list) => list.split(',').map((one) => one.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters (e.g. openssl rand -hex 32)')).min(1, 'must name at least one secret'));
 
 const envSchema = z.object({
   /** Unset: the local stack starts its own Temporal dev server at 127.0.0.1:TEMPORAL_PORT. */
@@ -50,8 +56,25 @@ const envSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((url) => url.replace(/\/+$/, '')).optional(),
   /** Signs unsubscribe links (API and workers must share it); the local stack makes one in DATA_DIR. */
   UNSUBSCRIBE_SECRET: secret.optional(),
+  /** Secrets unsubscribe links were signed with before UNSUBSCRIBE_SECRET, comma-separated: the API still takes their links; workers never sign with them. */
+  UNSUBSCRIBE_PREVIOUS_SECRETS: secretList.optional(),
+  /** Verify signed inbound webhooks (POST /v1/inbound/*), comma-separated (rotation); unset, those routes answer 503. */
+  INBOUND_WEBHOOK_SECRETS: secretList.optional(),
   /** Signs outbound webhooks (receivers verify with it); the local stack makes one in DATA_DIR. */
   WEBHOOK_SECRET: secret.optional(),
+  /** Encrypt what the engine hands Temporal: `id:<base64 of 32 bytes>,...`, the first encrypts, all decrypt; the local stack makes one in DATA_DIR. */
+  PAYLOAD_KEYS: z
+    .string()
+    .transform((list, ctx) => {
+      try {
+        return parsePayloadKeys(list);
+      } catch (err) {
+        if (!(err instanceof PayloadKeysError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Hosts webhooks may reach although they resolve to private or loopback addresses, comma-separated. */
   WEBHOOK_ALLOWED_HOSTS: z
     .string()
@@ -99,6 +122,17 @@ export function requireSecret(config: Config, name: 'UNSUBSCRIBE_SECRET' | 'WEBH
   const value = config[name];
   if (!value) throw new ConfigError(`Invalid configuration:\n  ${name}: is required (at least 16 characters, the same for the API and every worker)`);
   return value;
+}
+
+/** The payload keys every process that talks to Temporal needs (API, workers, CLI): journeys are unreadable without them. */
+export function requirePayloadKeys(config: Pick<Config, 'PAYLOAD_KEYS'>): PayloadKeyRing {
+  if (!config.PAYLOAD_KEYS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  PAYLOAD_KEYS: is required (the keys that encrypt what the engine keeps in Temporal, e.g. k1:<base64 of 32 bytes> ' +
+        'from `openssl rand -base64 32`; the same for the API, every worker and the CLI; `npm start` makes one)',
+    );
+  }
+  return config.PAYLOAD_KEYS;
 }
 
 /** A configuration mistake: the message names every variable that is wrong and why. */

@@ -42,5 +42,8 @@ export class InvalidInputError extends DomainError {
 /** Thrown when a request carries no API key, or one that is not (or no longer) valid. */
 export class UnauthenticatedError extends DomainError {}
 
+/** Thrown when a signed request (an inbound webhook) carries no signature that verifies, or one made too long ago. */
+export class BadSignatureError extends UnauthenticatedError {}
+
 /** Thrown when a valid API key lacks the scope the request needs. */
 export class ForbiddenError extends DomainError {}

@@ -23,7 +23,7 @@ import { escalateMissedMilestone, runDueEscalations } from './interpreter/escala
 import { recordEvent } from './interpreter/events';
 import { iso, publishSearchAttributes, type Journey, type JourneyEnv } from './interpreter/journey';
 import { stageById, touchpointDefinition } from './interpreter/map-lookups';
-import { migrate, planMigration } from './interpreter/migration';
+import { migrate, planMigration, previewMigration } from './interpreter/migration';
 import { readPinnedMap } from './interpreter/pinned-map';
 import { productEventProblem, refuseSignal, unsubscribeProblem } from './interpreter/signal-inputs';
 import { changeableBooking, checkRole, completeTask, reassignOwner, recordUnsubscribe, taskById } from './interpreter/owners';
@@ -75,7 +75,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     else if (recordUnsubscribe(j, unsubscribe as { email: string; at: string })) changes += 1;
   });
   setHandler(messages.journeyStateQuery, () => j.s);
-  setHandler(messages.migrationPreviewQuery, (request) => planMigration(j.s, j.map, request, inFlight));
+  setHandler(messages.migrationPreviewQuery, (request) => previewMigration(j.s, j.map, request, inFlight));
   setHandler(
     messages.migrateMapUpdate,
     (request) => {

@@ -5,6 +5,9 @@ import { PROJECT_ROOT } from '../config';
 import { customerIdSchema, ownerSchema, purchaseSchema, roleName } from '../journeys/customer';
 import type { SuppressionList } from '../delivery/suppressions';
 import { unsubscribeRouter } from './unsubscribe';
+import { inboundWebhookRouter } from './inbound-webhooks';
+import { CODEC_BASE_PATH, codecEndpoint } from './codec-endpoint';
+import type { PayloadCodec } from '@temporalio/common';
 import { productEventSchema } from '../journeys/events';
 import type { JourneyService } from '../journeys/service';
 import type { EmailTemplates } from '../delivery/templates';
@@ -30,9 +33,13 @@ export interface AppDeps {
   /** Where unsubscribes are recorded, and the secret the workers sign unsubscribe links with. */
   suppressions: SuppressionList;
   unsubscribeSecret: string;
+  /** Secrets unsubscribe links were signed with before the current one: their links still work. */
+  unsubscribePreviousSecrets?: readonly string[];
+  /** The secrets signed inbound webhooks (/v1/inbound/*) are checked with; none, and those routes answer 503. */
+  inboundWebhookSecrets?: readonly string[];
   /** Owners' worklists, read from the engine database (the journeys keep their open tasks and completions there). */
   tasks: TaskReader;
-  /** The API keys requests must carry (all routes but health, readiness and the unsubscribe pages). */
+  /** The API keys requests must carry (all routes but health, readiness, the unsubscribe pages and the signed inbound webhooks). */
   keys: ApiKeyVerifier;
   /** The allowed Host names and the rate limits. */
   http: HardeningOptions;
@@ -40,15 +47,19 @@ export interface AppDeps {
   readiness: () => Promise<Record<string, { ok: boolean; detail: string }>>;
   /** What the console links to: the Temporal UI, and the namespace the journeys run in. */
   console: { temporalUiUrl: string; namespace: string };
+  /** The payload codec of the engine's clients and workers: the codec endpoint (/v1/codec) decodes with it for the Temporal UI. */
+  payloadCodec: PayloadCodec;
   log: Logger;
 }
 
 const customerParams = z.object({ customerId: customerIdSchema });
+/** Text that goes into a Temporal visibility query: a control character (NUL) or a lone surrogate breaks the query itself. */
+const queryText = z.string().regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters or unpaired surrogates');
 const idMapping = z.record(z.string().min(1), z.string().min(1));
 const migrationOrder = z.strictObject({
   mapId: z.string().min(1),
   toVersion: z.number().int().min(1),
-  query: z.string().min(1).max(2000).optional(),
+  query: queryText.min(1).max(2000).optional(),
   dryRun: z.boolean().default(false),
   stageMapping: idMapping.optional(),
   milestoneMapping: idMapping.optional(),
@@ -70,9 +81,9 @@ const meetingChange = z.discriminatedUnion('type', [
 ]);
 const journeyFilter = z.object({
   status: z.enum(['running', 'all']).optional(),
-  stage: z.string().min(1).optional(),
-  segment: z.string().min(1).optional(),
-  owner: z.string().min(1).optional(),
+  stage: queryText.min(1).optional(),
+  segment: queryText.min(1).optional(),
+  owner: queryText.min(1).optional(),
   atRisk: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 });
 
@@ -82,11 +93,16 @@ export function createApp(deps: AppDeps): express.Express {
   const allow = authorizer(deps.keys);
   const app = express();
   app.disable('x-powered-by');
-  app.use(hardening(deps.http));
+  app.use(hardening(deps.http, CODEC_BASE_PATH));
+  // Before the JSON parser: a webhook's signature covers its body as sent, so that router reads it raw.
+  app.use(inboundWebhookRouter({ secrets: deps.inboundWebhookSecrets ?? [], journeys, log }));
+  // Before the JSON parser too: the Temporal UI's decode requests may be larger than the API's body limit.
+  app.use(codecEndpoint({ codec: deps.payloadCodec, keys: deps.keys, temporalUiUrl: consoleSettings.temporalUiUrl, requestsPerMinute: deps.http.requestsPerMinute }));
   app.use(express.json({ limit: MAX_BODY_BYTES }));
   app.use(
     unsubscribeRouter({
       secret: unsubscribeSecret,
+      previousSecrets: deps.unsubscribePreviousSecrets,
       suppressions,
       onUnsubscribed: ({ customerId, email }) => journeys.contactUnsubscribed(customerId, email),
       log,

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RefusedError, UnauthenticatedError, type FieldIssue } from '../errors';
+import { BadSignatureError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError, RefusedError, UnauthenticatedError, type FieldIssue } from '../errors';
 import { formatPath, MapProblems } from '../maps/catalog';
 import { isDatabaseUnavailable } from '../db/database';
 import { isTemporalUnavailable } from '../temporal/client';
@@ -35,7 +35,8 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       return;
     }
     if (err instanceof UnauthenticatedError) {
-      res.set('WWW-Authenticate', 'Bearer realm="journeys"');
+      // A signed webhook proves itself with its Stripe-Signature header, not with an API key.
+      res.set('WWW-Authenticate', err instanceof BadSignatureError ? 'Stripe-Signature realm="journeys inbound webhooks"' : 'Bearer realm="journeys"');
       res.status(401).json({ error: err.message });
       return;
     }
@@ -55,6 +56,16 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     const bodyError = err as { type?: string; status?: number; message?: string };
     if (bodyError.type === 'entity.parse.failed') {
       invalidRequest(res, [{ field: '(body)', message: 'is not valid JSON' }]);
+      return;
+    }
+    // The router's: a path segment that is not valid percent-encoded UTF-8 (such as "%" or "%E0%A4%A").
+    if (err instanceof URIError && bodyError.status === 400) {
+      invalidRequest(res, [{ field: '(path)', message: 'is not valid percent-encoding (a "%" must start UTF-8 bytes as %XX)' }]);
+      return;
+    }
+    // The body parser's other 400s: a body it could not read as sent (a Content-Encoding that does not match it).
+    if (bodyError.status === 400) {
+      invalidRequest(res, [{ field: '(body)', message: 'could not be read as sent (check its Content-Encoding)' }]);
       return;
     }
     if (bodyError.status && bodyError.status >= 400 && bodyError.status < 500) {

@@ -18,8 +18,15 @@ export interface HardeningOptions {
 /** The largest request body the API reads (JSON of a purchase, an event, a map): the body parsers' limit too. */
 export const MAX_BODY_BYTES = 100 * 1024;
 
-export function hardening({ allowedHosts, requestsPerMinute }: HardeningOptions): RequestHandler[] {
+/**
+ * `selfLimited`: a path prefix whose routes set their own body and rate limits (the codec endpoint, which the
+ * Temporal UI calls once for each group of payloads in a history, with bodies up to a few MB); they still
+ * meet the allowed hosts and the security headers.
+ */
+export function hardening({ allowedHosts, requestsPerMinute }: HardeningOptions, selfLimited?: string): RequestHandler[] {
   const hosts = new Set(allowedHosts.map((host) => host.toLowerCase()));
+  const ownLimits = (req: Parameters<RequestHandler>[0]) =>
+    selfLimited !== undefined && (req.path === selfLimited || req.path.startsWith(`${selfLimited}/`));
   const limited = (keyGenerator: (req: Parameters<RequestHandler>[0]) => string, who: string) =>
     rateLimit({
       windowMs: 60_000,
@@ -27,8 +34,8 @@ export function hardening({ allowedHosts, requestsPerMinute }: HardeningOptions)
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       keyGenerator,
-      // Health checks come often and from one place (the load balancer); they are never refused.
-      skip: (req) => req.path === '/healthz' || req.path === '/readyz',
+      // Health checks come often and from one place (the load balancer); they are never refused. Self-limited routes count on their own.
+      skip: (req) => req.path === '/healthz' || req.path === '/readyz' || ownLimits(req),
       handler: (_req, res) => {
         res.status(429).json({ error: `too many requests ${who}: at most ${requestsPerMinute} a minute; retry after the Retry-After seconds` });
       },
@@ -43,7 +50,7 @@ export function hardening({ allowedHosts, requestsPerMinute }: HardeningOptions)
     },
     // Refused on the announced length, before any of it is read (the body parser would read, or wait for, all of it first).
     (req, res, next) => {
-      if (Number(req.get('content-length') ?? 0) > MAX_BODY_BYTES) {
+      if (!ownLimits(req) && Number(req.get('content-length') ?? 0) > MAX_BODY_BYTES) {
         res.set('Connection', 'close').status(413).json({ error: `the request body is larger than ${MAX_BODY_BYTES / 1024} KB` });
         return;
       }

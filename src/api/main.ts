@@ -1,5 +1,5 @@
 import { ApiKeys } from '../auth/api-keys';
-import { loadConfig, requireSecret, runMain } from '../config';
+import { loadConfig, requirePayloadKeys, requireSecret, runMain } from '../config';
 import { databaseReachable } from '../db/database';
 import { openEngineDatabase } from '../db/open-engine-database';
 import { PgSuppressionList } from '../delivery/suppressions';
@@ -11,12 +11,14 @@ import { Mailbox } from '../mail/mailbox';
 import { MapCatalog } from '../maps/catalog';
 import { MapRegistry } from '../maps/registry';
 import { connectClient, temporalReachable } from '../temporal/client';
+import { EncryptionCodec } from '../temporal/payload-codec';
 import { createApp } from './app';
 import { serve } from './serve';
 
 /** The API process: purchases, product events and journey state over HTTP, and the console. */
 runMain(async () => {
   const config = loadConfig();
+  const payloadKeys = requirePayloadKeys(config);
   const log = createLogger('api', config.LOG_LEVEL);
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   const catalog = MapCatalog.load(config.MAPS_DIR, templates);
@@ -35,11 +37,14 @@ runMain(async () => {
     mailbox,
     suppressions,
     unsubscribeSecret,
+    unsubscribePreviousSecrets: config.UNSUBSCRIBE_PREVIOUS_SECRETS ?? [],
+    inboundWebhookSecrets: config.INBOUND_WEBHOOK_SECRETS ?? [],
     tasks: new PgJourneyFacts(db),
     keys: new ApiKeys(db),
     http: { allowedHosts: config.allowedHosts, requestsPerMinute: config.API_RATE_LIMIT },
     readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
     console: { temporalUiUrl: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
+    payloadCodec: new EncryptionCodec(payloadKeys),
     log,
   });
   const server = await serve(app, config.API_PORT, config.API_HOST);

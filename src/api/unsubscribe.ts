@@ -1,12 +1,14 @@
 import express, { type Request, type Response } from 'express';
 import Handlebars from 'handlebars';
-import { readUnsubscribeToken, type SuppressionList, type UnsubscribeSubject } from '../delivery/suppressions';
+import { readUnsubscribeToken, UNSUBSCRIBE_LINK_DAYS, type SuppressionList, type UnsubscribeSubject } from '../delivery/suppressions';
 import { InvalidInputError } from '../errors';
 import { createLogger } from '../logger';
 
 export interface UnsubscribeOptions {
   /** The secret the workers sign unsubscribe links with. */
   secret: string;
+  /** Secrets they signed with before (UNSUBSCRIBE_PREVIOUS_SECRETS): links in emails already sent keep working after a rotation. */
+  previousSecrets?: readonly string[];
   suppressions: SuppressionList;
   /**
    * Tells the rest of the engine (the customer's journey) after the suppression is recorded; called on
@@ -17,6 +19,7 @@ export interface UnsubscribeOptions {
 }
 
 const BAD_TOKEN = 'is not an unsubscribe link this engine made (it is incomplete or was altered)';
+const EXPIRED_TOKEN = `has expired (a link works for ${UNSUBSCRIBE_LINK_DAYS} days after its email was sent)`;
 const escape = Handlebars.escapeExpression;
 
 /**
@@ -24,18 +27,24 @@ const escape = Handlebars.escapeExpression;
  * previews open links nobody clicked; POST unsubscribes, from the page's button or from a mail
  * client's one-click unsubscribe (RFC 8058: a POST with the body List-Unsubscribe=One-Click).
  * The suppression is recorded first and stands whatever happens after; repeats change nothing.
+ * Links signed with a previous secret still work after a rotation, and a link expires 400 days after its
+ * email; an expired one says so (a page, or JSON for one-click) instead of "not ours".
  */
 export function unsubscribeRouter({
   secret,
+  previousSecrets = [],
   suppressions,
   onUnsubscribed,
   log = createLogger('api'),
 }: UnsubscribeOptions): express.Router {
   const router = express.Router();
+  // The current secret first: nearly every link was signed with it.
+  const secrets = [secret, ...previousSecrets];
 
   router.get('/unsubscribe/:token', async (req: Request<{ token: string }>, res) => {
-    const subject = readUnsubscribeToken(secret, req.params.token);
-    if (!subject) return badLinkPage(res);
+    const reading = readUnsubscribeToken(secrets, req.params.token);
+    if (reading.status !== 'valid') return badLinkPage(res, reading.status);
+    const { subject } = reading;
     const email = escape(subject.email);
     const already = await suppressions.find(subject.email);
     if (already) {
@@ -55,12 +64,13 @@ export function unsubscribeRouter({
     express.urlencoded({ extended: false, limit: '1kb' }),
     async (req: Request<{ token: string }, unknown, Record<string, unknown> | undefined>, res) => {
       const oneClick = req.body?.['List-Unsubscribe'] === 'One-Click';
-      const subject = readUnsubscribeToken(secret, req.params.token);
-      if (!subject) {
+      const reading = readUnsubscribeToken(secrets, req.params.token);
+      if (reading.status !== 'valid') {
         // A one-click unsubscribe comes from a mail provider's machine, which reads JSON better than a page.
-        if (oneClick) throw new InvalidInputError('token', BAD_TOKEN);
-        return badLinkPage(res);
+        if (oneClick) throw new InvalidInputError('token', reading.status === 'expired' ? `${EXPIRED_TOKEN}: it expired on ${reading.expiredAt.slice(0, 10)}` : BAD_TOKEN);
+        return badLinkPage(res, reading.status);
       }
+      const { subject } = reading;
       await suppressions.add({ ...subject, at: new Date().toISOString(), source: oneClick ? 'one-click' : 'link' });
       try {
         await onUnsubscribed(subject);
@@ -74,7 +84,16 @@ export function unsubscribeRouter({
   return router;
 }
 
-function badLinkPage(res: Response): void {
+function badLinkPage(res: Response, status: 'invalid' | 'expired'): void {
+  if (status === 'expired') {
+    // The address is not shown: who holds an old link may no longer be who reads that mailbox.
+    return page(
+      res,
+      400,
+      'Link expired',
+      `<h1>This unsubscribe link ${EXPIRED_TOKEN}</h1><p>Use the unsubscribe link in a more recent email from us, or reply to any of our emails and ask us to stop: we will unsubscribe you.</p>`,
+    );
+  }
   page(res, 400, 'Invalid link', `<h1>This link ${BAD_TOKEN}</h1><p>Open the unsubscribe link from the email again, exactly as it is.</p>`);
 }
 

@@ -106,6 +106,15 @@ export class ApiKeys implements ApiKeyVerifier {
     return key;
   }
 
+  /** Adds scopes a key lacks (the local stack's development key gains those added since it was made); false if there is no such key. */
+  async grant(id: string, scopes: readonly Scope[]): Promise<boolean> {
+    const result = await this.db.query('UPDATE api_keys SET scopes = scopes || ARRAY(SELECT s FROM unnest($2::text[]) AS s WHERE s <> ALL (scopes)) WHERE id = $1', [
+      id,
+      [...new Set(scopes)],
+    ]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
   /** Every key, revoked ones too, oldest first. */
   async list(): Promise<ApiKey[]> {
     return (await this.db.query<KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id')).rows.map(fromRow);

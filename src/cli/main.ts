@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
+import { ConfigError, loadConfig } from '../config';
 import { DomainError, InvalidInputError } from '../errors';
 import { MapRegistry } from '../maps/registry';
 import { JourneyService } from '../journeys/service';
@@ -33,7 +33,7 @@ const USAGE = `journeys: the map author's tool
 
 ${KEYS_USAGE}
 
-Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml;\nAPI keys live in the engine database (DATABASE_URL).`;
+Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml;\nAPI keys live in the engine database (DATABASE_URL). Commands that reach Temporal (publish, migrate) need\nPAYLOAD_KEYS, the keys the engine encrypts journeys with.`;
 
 
 function validate(files: string[], templates: EmailTemplates, team: Team): number {
@@ -206,7 +206,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const code = (err as { code?: unknown }).code;
-    const known = err instanceof UsageError || err instanceof MapFileError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+    const known =
+      err instanceof UsageError || err instanceof MapFileError || err instanceof ConfigError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     console.error(known ? (err as Error).message : err);
     process.exit(1);
   },

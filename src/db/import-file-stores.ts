@@ -6,6 +6,7 @@
  */
 import { rename, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { normaliseEmail } from '../delivery/suppressions';
 import { readRecords } from '../files/record-files';
 import type { Logger } from '../logger';
 import { inTransaction, type Database } from './database';
@@ -39,7 +40,8 @@ const FOLDERS: { folder: string; recordsIn?: string; records: string; insert: (c
     folder: 'deliveries',
     records: 'deliveries',
     insert: (client, r: LedgerFile) =>
-      client.query('INSERT INTO deliveries (key, started_at, delivered_at, result) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      // The file ledger knew no point of no return: each of its intents counts as past it.
+      client.query('INSERT INTO deliveries (key, started_at, committed_at, delivered_at, result) VALUES ($1, $2, $2, $3, $4) ON CONFLICT DO NOTHING', [
         r.key,
         r.startedAt,
         r.deliveredAt ?? null,
@@ -51,7 +53,7 @@ const FOLDERS: { folder: string; recordsIn?: string; records: string; insert: (c
     records: 'suppressions',
     insert: (client, r: SuppressionFile) =>
       client.query('INSERT INTO suppressions (email, customer_id, at, source) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-        r.email.trim().toLowerCase(),
+        normaliseEmail(r.email),
         r.customerId,
         r.at,
         r.source,

@@ -7,7 +7,6 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { FACT_KINDS } from '../../contracts/facts';
-import { SCOPES } from '../auth/scopes';
 
 /** Runs statements one at a time (a parameterised query may hold only one). */
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
@@ -16,6 +15,8 @@ async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
 
 const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 const kinds = quoted(FACT_KINDS);
+/** The scopes API keys had when their table was made (migrations stay as they ran: later scopes come with later ones). */
+const FIRST_SCOPES = ['purchases:write', 'events:write', 'journeys:read', 'journeys:write', 'maps:write'];
 
 export const migrations: Record<string, Migration> = {
   '0001-engine-tables': {
@@ -114,11 +115,25 @@ export const migrations: Record<string, Migration> = {
         `CREATE TABLE api_keys (
           id text PRIMARY KEY CHECK (id ~ '^[a-z0-9]{12}$'),
           name text NOT NULL CHECK (name <> ''),
-          scopes text[] NOT NULL CHECK (cardinality(scopes) > 0 AND scopes <@ ARRAY[${quoted(SCOPES)}]::text[]),
+          scopes text[] NOT NULL CHECK (cardinality(scopes) > 0 AND scopes <@ ARRAY[${quoted(FIRST_SCOPES)}]::text[]),
           secret_hash bytea NOT NULL CHECK (length(secret_hash) = 32),
           created_at timestamptz NOT NULL DEFAULT now(),
           revoked_at timestamptz
         )`,
+      ]),
+  },
+
+  '0003-points-of-no-return': {
+    // A delivery's attempt and when it passed its point of no return (src/delivery/ledger.ts). Intents from
+    // before had none: each counts as past it, as the engine treated it then.
+    up: (db) =>
+      run(db, [
+        'ALTER TABLE deliveries ADD COLUMN attempt text, ADD COLUMN committed_at timestamptz',
+        'UPDATE deliveries SET committed_at = started_at',
+        'ALTER TABLE deliveries ADD CHECK (delivered_at IS NULL OR committed_at IS NOT NULL)',
+        // Keys that may read the payloads Temporal keeps (the codec endpoint the Temporal UI decodes with).
+        'ALTER TABLE api_keys DROP CONSTRAINT api_keys_scopes_check',
+        `ALTER TABLE api_keys ADD CONSTRAINT api_keys_scopes_check CHECK (cardinality(scopes) > 0 AND scopes <@ ARRAY[${quoted([...FIRST_SCOPES, 'payloads:decode'])}]::text[])`,
       ]),
   },
 };

@@ -18,7 +18,7 @@ import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
  */
 runMain(async () => {
   const config = loadConfig();
-  const { POSTGRES_PASSWORD, DEV_API_KEY, ...secrets } = localSecrets(config.DATA_DIR);
+  const { POSTGRES_PASSWORD, DEV_API_KEY, INBOUND_WEBHOOK_SECRETS, ...secrets } = localSecrets(config.DATA_DIR);
   // The local stack is for trying journeys out: demo clocks are on unless switched off explicitly.
   const env: NodeJS.ProcessEnv = { ALLOW_DEMO_CLOCK: 'true', ...secrets, ...process.env };
   let devServer: DevServer | undefined;
@@ -59,6 +59,8 @@ runMain(async () => {
       dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
+      // The UI shows journeys' payloads decrypted by the API's codec endpoint; it cannot send a header, so the key is in the path.
+      uiCodecEndpoint: `http://localhost:${config.API_PORT}/v1/codec/${DEV_API_KEY}`,
       namespace: config.TEMPORAL_NAMESPACE,
       output: (line) => console.log(`[temporal] ${line}`),
     });
@@ -77,7 +79,8 @@ runMain(async () => {
 
   for (const name of ['worker', 'api']) {
     const child = spawn(process.execPath, [path.join(__dirname, '..', name, 'main.js')], {
-      env,
+      // Only the API checks inbound webhooks; one set in the environment wins, as every variable does.
+      env: name === 'api' ? { INBOUND_WEBHOOK_SECRETS, ...env } : env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.once('exit', (code) => {
@@ -93,20 +96,27 @@ runMain(async () => {
   console.log(`
 The customer journey engine is running.
   API and console   ${apiUrl}            (GET /healthz, POST /v1/purchases, ...)
-  Temporal UI       ${devServer?.uiUrl ?? '(your Temporal server)'}
+  Temporal UI       ${devServer?.uiUrl ? `${devServer.uiUrl}   (payloads decrypted by ${apiUrl}/v1/codec)` : `(your Temporal server; codec endpoint ${apiUrl}/v1/codec)`}
   Temporal gRPC     ${env.TEMPORAL_ADDRESS}
   PostgreSQL        ${postgres ? `127.0.0.1:${config.POSTGRES_PORT}, database journeys (data in ${path.join(config.DATA_DIR, 'postgres')})` : '(DATABASE_URL)'}
   Mail catcher      ${catcher ? `smtp://127.0.0.1:${catcher.port}, messages in ${env.MAIL_CATCHER_DIR} and at ${apiUrl}/v1/mail` : env.SMTP_URL}
   API key           ${DEV_API_KEY}
                     (every scope, for this machine only: the console asks for it; send "Authorization: Bearer <key>")
+  Inbound webhooks  ${apiUrl}/v1/inbound/{events,segment,stripe}, signed with ${process.env.INBOUND_WEBHOOK_SECRETS ? 'INBOUND_WEBHOOK_SECRETS' : `INBOUND_WEBHOOK_SECRETS in ${path.join(config.DATA_DIR, 'local-secrets.json')}`}
 Press Ctrl-C to stop.`);
 });
 
-/** The local stack's development key, with every scope, in its engine database (made once, kept in the data folder). */
+/**
+ * The local stack's development key, with every scope, in its engine database (made once, kept in the data folder);
+ * a key made before a scope existed gains it.
+ */
 async function ensureDevelopmentKey(databaseUrl: string, key: string): Promise<void> {
   const db = await openDatabase(databaseUrl, { max: 1 });
   try {
-    await new ApiKeys(db).create('development (npm start)', SCOPES, key);
+    const keys = new ApiKeys(db);
+    const { apiKey } = await keys.create('development (npm start)', SCOPES, key);
+    const missing = SCOPES.filter((scope) => !apiKey.scopes.includes(scope));
+    if (missing.length > 0) await keys.grant(apiKey.id, missing);
   } finally {
     await db.end();
   }

@@ -1,3 +1,4 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -224,21 +225,22 @@ export class JourneyService {
     const clauses = ['WorkflowType = "journeyWorkflow"', 'ExecutionStatus = "Running"', `${journeyMapKey.name} != "${map.id}@${map.version}"`];
     if (order.query) clauses.push(`(${order.query})`);
     const results: MigrationResult[] = [];
-    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+    for await (const execution of refusingBadQuery(this.client.workflow.list({ query: clauses.join(' AND ') }))) {
       const onMap = String(execution.typedSearchAttributes.get(journeyMapKey) ?? '');
       if (!onMap.startsWith(`${map.id}@`)) continue; // journeys on other maps move only when named by the query's map
       const customerId = String(execution.typedSearchAttributes.get(customerIdKey) ?? execution.workflowId);
       const handle = this.client.workflow.getHandle(execution.workflowId);
       const result = { customerId, workflowId: execution.workflowId };
       try {
-        results.push(
-          order.dryRun
-            ? { ...result, outcome: 'would migrate', plan: await handle.query(migrationPreviewQuery, request) }
-            : { ...result, outcome: 'migrated', plan: await handle.executeUpdate(migrateMapUpdate, { args: [request] }) },
-        );
+        if (order.dryRun) {
+          const preview = await handle.query(migrationPreviewQuery, request);
+          results.push('plan' in preview ? { ...result, outcome: 'would migrate', plan: preview.plan } : { ...result, outcome: 'refused', reason: preview.refused });
+        } else {
+          results.push({ ...result, outcome: 'migrated', plan: await handle.executeUpdate(migrateMapUpdate, { args: [request] }) });
+        }
       } catch (err) {
-        // A refused update fails its validator; a refused preview fails its query (the SDK names every
-        // query failure "not registered").
+        // A refused update fails its validator (a refused preview says so in its answer, above); a preview that
+        // fails anyway fails its query (the SDK names every query failure "not registered").
         if (!(err instanceof WorkflowUpdateFailedError || err instanceof QueryNotRegisteredError)) throw err;
         results.push({ ...result, outcome: 'refused', reason: reasonOf(err) });
       }
@@ -309,6 +311,20 @@ export class JourneyService {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no journey for customer "${customerId}"`);
       throw err;
     }
+  }
+}
+
+/** The executions a visibility query lists; a query Temporal cannot parse is the caller's mistake (the order's `query`), not a failure. */
+async function* refusingBadQuery<T>(executions: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* executions;
+  } catch (err) {
+    for (let e = err as { code?: unknown; details?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
+      if (e.code === grpcStatus.INVALID_ARGUMENT) {
+        throw new InvalidInputError('query', `is not a visibility query Temporal accepts (${typeof e.details === 'string' ? e.details : 'invalid query'})`);
+      }
+    }
+    throw err;
   }
 }
 

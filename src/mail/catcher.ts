@@ -38,10 +38,13 @@ export async function startMailCatcher(options: {
       stream.on('error', callback);
       stream.on('end', () => {
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-        mailbox.store(Buffer.concat(chunks), to).then(
-          (mail) => {
-            options.onMail?.(mail);
-            callback();
+        mailbox.keep(Buffer.concat(chunks), to).then(
+          ({ summarised }) => {
+            callback(); // 250: the message is kept
+            summarised.then(
+              (mail) => options.onMail?.(mail),
+              (err: unknown) => console.error('mail catcher: a kept message could not be summarised', err),
+            );
           },
           (err: Error) => callback(err),
         );
@@ -52,6 +55,9 @@ export async function startMailCatcher(options: {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  // A client that goes away mid-conversation (a worker killed while sending) is an error of that connection
+  // only: without a listener it would stop the whole process.
+  server.on('error', () => undefined);
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   return {

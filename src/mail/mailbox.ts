@@ -23,10 +23,27 @@ export interface CaughtMail {
 export class Mailbox {
   constructor(readonly dir: string) {}
 
-  async store(raw: Buffer, envelopeTo: string[]): Promise<CaughtMail> {
-    const parsed = await simpleParser(raw);
+  /** Summaries of messages kept but not yet parsed: a listing waits for them, so it never misses a kept message. */
+  private readonly summarising = new Set<Promise<unknown>>();
+
+  /**
+   * Keeps a message: its raw .eml is written before this resolves (what an SMTP server must do before it
+   * answers 250); its summary is parsed and written after, so the sender's wait is no longer than a real
+   * server's. `summarised` resolves with the summary once it is listed.
+   */
+  async keep(raw: Buffer, envelopeTo: string[]): Promise<{ summarised: Promise<CaughtMail> }> {
     const receivedAt = new Date();
     const id = `${receivedAt.getTime()}-${Math.random().toString(36).slice(2, 8)}`;
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(path.join(this.dir, `${id}.eml`), raw);
+    const summarised = this.summarise(id, receivedAt, raw, envelopeTo);
+    this.summarising.add(summarised);
+    void summarised.finally(() => this.summarising.delete(summarised)).catch(() => undefined);
+    return { summarised };
+  }
+
+  private async summarise(id: string, receivedAt: Date, raw: Buffer, envelopeTo: string[]): Promise<CaughtMail> {
+    const parsed = await simpleParser(raw);
     const mail: CaughtMail = {
       id,
       receivedAt: receivedAt.toISOString(),
@@ -38,8 +55,6 @@ export class Mailbox {
       text: parsed.text ?? '',
       attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
     };
-    await mkdir(this.dir, { recursive: true });
-    await writeFile(path.join(this.dir, `${id}.eml`), raw);
     // The summary appears last, whole, so a listing never sees half a message; indented for a person to read.
     await writeRecord(path.join(this.dir, `${id}.json`), mail, { indent: 2 });
     return mail;
@@ -47,6 +62,7 @@ export class Mailbox {
 
   /** Newest first, optionally only what was sent to one address or by one journey (its workflow id). */
   async list(filter: { to?: string; journey?: string } = {}): Promise<CaughtMail[]> {
+    await Promise.allSettled([...this.summarising]);
     const mails = await readRecords<CaughtMail>(this.dir);
     const wanted = filter.to?.toLowerCase();
     return mails

@@ -7,7 +7,7 @@
 import type { ActivityStores } from '../worker/activity-deps';
 import type { FactBatch } from '../../contracts/facts';
 import { clashes, type SessionBooking, type SessionCalendar } from '../delivery/session-calendar';
-import type { Suppression } from '../delivery/suppressions';
+import { normaliseEmail, type Suppression } from '../delivery/suppressions';
 
 export function rehearsalStores(): ActivityStores & { factBatches: FactBatch[] } {
   const deliveries = new Map<string, Promise<unknown>>();
@@ -19,15 +19,19 @@ export function rehearsalStores(): ActivityStores & { factBatches: FactBatch[] }
         if (!deliveries.has(key)) deliveries.set(key, deliver());
         return deliveries.get(key) as Promise<T>;
       },
+      // Nothing in a rehearsal stops half way: its point of no return is passed at once.
+      onceWithPointOfNoReturn<T>(key: string, deliver: (pointOfNoReturn: () => Promise<void>) => Promise<T>): Promise<T> {
+        return this.once(key, () => deliver(() => Promise.resolve()));
+      },
     },
     sessionCalendar: new RehearsalCalendar(),
     suppressions: {
       add: (s) => {
-        const email = s.email.toLowerCase();
+        const email = normaliseEmail(s.email);
         if (!suppressed.has(email)) suppressed.set(email, { ...s, email });
         return Promise.resolve(suppressed.get(email)!);
       },
-      find: (email) => Promise.resolve(suppressed.get(email.toLowerCase())),
+      find: (email) => Promise.resolve(suppressed.get(normaliseEmail(email))),
       list: () => Promise.resolve([...suppressed.values()]),
     },
     facts: {

@@ -56,6 +56,8 @@ export async function rehearse(options: {
     connection: env.nativeConnection,
     taskQueue,
     ...workflowSources,
+    // Whatever the environment's client speaks (the tests encrypt; the CLI's rehearsals need not).
+    dataConverter: env.options.client.dataConverter,
     activities: rehearsalActivities(
       buildActivityDeps({
         // In memory, so what it records (the sessions it books) is gone with it.

@@ -1,6 +1,7 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { status } from '@grpc/grpc-js';
-import type { Config } from '../config';
+import { requirePayloadKeys, type Config } from '../config';
+import { journeyDataConverter } from './payload-codec';
 
 /**
  * Retries of a call while the Temporal server does not answer: seven attempts with backoff, about three
@@ -9,13 +10,14 @@ import type { Config } from '../config';
  */
 const CALL_ATTEMPTS = 7;
 
-/** A Temporal client for the configured server and namespace. */
-export async function connectClient(config: Pick<Config, 'temporalAddress' | 'TEMPORAL_NAMESPACE'>): Promise<Client> {
+/** A Temporal client for the configured server and namespace, encrypting with PAYLOAD_KEYS (required: a ConfigError without them). */
+export async function connectClient(config: Pick<Config, 'temporalAddress' | 'TEMPORAL_NAMESPACE' | 'PAYLOAD_KEYS'>): Promise<Client> {
+  const dataConverter = journeyDataConverter(requirePayloadKeys(config));
   const connection = await Connection.connect({
     address: config.temporalAddress,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: CALL_ATTEMPTS }))],
   });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
 }
 
 /** gRPC codes that mean the server could not be reached or did not answer in time, not that the call was wrong. */

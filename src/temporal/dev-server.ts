@@ -34,6 +34,8 @@ export async function startTemporalDevServer(options: {
   port: number;
   /** 0 runs without the UI. */
   uiPort: number;
+  /** A codec endpoint (Temporal's remote codec protocol) the UI decodes payloads with (--ui-codec-endpoint). */
+  uiCodecEndpoint?: string;
   namespace?: string;
   output?: (line: string) => void;
 }): Promise<DevServer> {
@@ -54,6 +56,7 @@ export async function startTemporalDevServer(options: {
     '--log-level',
     'error',
     ...(options.uiPort > 0 ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...(options.uiPort > 0 && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...journeySearchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]),
   ];
   const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });

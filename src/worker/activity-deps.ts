@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { withEndOfDataGate } from '../delivery/end-of-data-gate';
 import type { ActivityDeps } from '../../activities';
 import type { Database } from '../db/database';
 import { loadTrainers, type Trainer } from '../delivery/availability';
@@ -59,9 +60,12 @@ export function buildActivityDeps(options: ActivityDepsOptions): ActivityDeps {
   };
 }
 
-/** A mailer that builds every message (nodemailer's JSON transport) and sends none: the rehearsal's, and tests'. */
+/**
+ * A mailer that builds every message, to its end of data (so it passes the gate as a sent one does), and
+ * sends none: the rehearsal's, and tests'.
+ */
 export function nonSendingMailer(): Mailer {
-  return nodemailer.createTransport({ jsonTransport: true });
+  return withEndOfDataGate(nodemailer.createTransport({ streamTransport: true, buffer: true }));
 }
 
 /**
@@ -69,10 +73,10 @@ export function nonSendingMailer(): Mailer {
  * so an attempt never outlives its retry (which would pass the ledger check and send a second time).
  */
 function smtpMailer(url: string): Mailer {
-  return nodemailer.createTransport({
+  return withEndOfDataGate(nodemailer.createTransport({
     url,
     connectionTimeout: 15_000,
     greetingTimeout: 15_000,
     socketTimeout: 40_000,
-  });
+  }));
 }

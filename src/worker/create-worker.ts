@@ -3,6 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { PROJECT_ROOT } from '../config';
+import { FAILURE_CONVERTER_PATH, journeyDataConverter, type PayloadKeyRing } from '../temporal/payload-codec';
 
 /** Where `npm run build` writes the prebuilt workflow bundle, so a worker starts without webpack. */
 export const WORKFLOW_BUNDLE_PATH = path.join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
@@ -14,9 +15,16 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/st
 /** What a worker (or the replayer) runs the journeys from when it bundles the sources itself. */
 export const workflowSources = { workflowsPath: WORKFLOWS_PATH, interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } };
 
-/** The workflow bundle of the workflows and their interceptor, as `npm run build` writes it. */
+/**
+ * The workflow bundle of the workflows and their interceptor, as `npm run build` writes it; with the failure
+ * converter that encodes failures' messages and stack traces, which runs inside the workflow code.
+ */
 export async function bundleJourneyWorkflows(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  });
   return code;
 }
 
@@ -26,9 +34,14 @@ export async function createJourneyWorker(options: {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** PAYLOAD_KEYS: what the worker reads and writes in Temporal is encrypted with them. */
+  payloadKeys: PayloadKeyRing;
   /** Use the prebuilt bundle when there is one (production); tests bundle the TypeScript sources. */
   usePrebuiltBundle?: boolean;
-  /** A prebuilt bundle to run instead (WORKFLOW_BUNDLE), e.g. one a test made for workers it restarts often. */
+  /**
+   * A prebuilt bundle to run instead (WORKFLOW_BUNDLE), e.g. one a test made for workers it restarts often; made by
+   * bundleJourneyWorkflows, so it carries the failure converter (workflow code encodes its own failures).
+   */
   workflowBundlePath?: string;
 }): Promise<Worker> {
   const prebuilt = options.workflowBundlePath ?? (options.usePrebuiltBundle && existsSync(WORKFLOW_BUNDLE_PATH) ? WORKFLOW_BUNDLE_PATH : undefined);
@@ -36,6 +49,7 @@ export async function createJourneyWorker(options: {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: journeyDataConverter(options.payloadKeys),
     activities: createActivities(options.deps),
     ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : workflowSources),
   });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { ConfigError, loadConfig, requireSecret, runMain } from '../config';
+import { ConfigError, loadConfig, requirePayloadKeys, requireSecret, runMain } from '../config';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { MapCatalog, TRAINERS_FILE } from '../maps/catalog';
@@ -13,6 +13,7 @@ import { createJourneyWorker } from './create-worker';
 /** The worker process: runs journeys and their touchpoints until SIGINT/SIGTERM, then drains and stops. */
 runMain(async () => {
   const config = loadConfig();
+  const payloadKeys = requirePayloadKeys(config);
   const log = createLogger('worker', config.LOG_LEVEL);
   // The SDK's own log lines go through the same JSON logger as ours.
   const sdkLevel = ({ fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE' } as const)[
@@ -61,6 +62,7 @@ runMain(async () => {
     usePrebuiltBundle: __filename.endsWith('.js'),
     workflowBundlePath: config.WORKFLOW_BUNDLE,
     deps,
+    payloadKeys,
   });
   log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.temporalAddress}`);
   await worker.run();

@@ -23,10 +23,18 @@ import { createJourneyWorker } from '../../src/worker/create-worker';
 import { freshDatabase } from './database';
 import { freePort } from './eventually';
 import { catalog, templates, testActivityDeps } from './fixtures';
+import { testPayloadCodec, testPayloadKeys } from './payloads';
 
 const TASK_QUEUE = 'customer-journeys';
 export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret';
 export const TEMPORAL_UI_URL = 'http://temporal-ui.test:8080';
+
+/** An HTTP answer as the tests read it: the status, the body (JSON parsed, or text: each test reads its route's own), the headers. */
+export interface HttpAnswer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
 
 /**
  * The real engine on loopback: the Temporal dev server on a SQLite file, the engine database (a database of
@@ -54,8 +62,17 @@ export class LocalStack {
   /**
    * `allowDemoClock`: purchases may carry a compressed demo clock (off by default, as on a real engine).
    * `databaseUrl`: an engine database of the test's own (one it stops and starts); a fresh one in the run's PostgreSQL if unset.
+   * `inboundWebhookSecrets`: what signed inbound webhooks are checked with (none: those routes answer 503).
    */
-  constructor(private readonly options: { allowDemoClock?: boolean; databaseUrl?: string; http?: Partial<HardeningOptions>; headersTimeoutMs?: number } = {}) {}
+  constructor(private readonly options: { allowDemoClock?: boolean; databaseUrl?: string; http?: Partial<HardeningOptions>; headersTimeoutMs?: number; inboundWebhookSecrets?: string[] } = {}) {}
+
+  /** Every part, in the order they need each other: Temporal, the mail catcher, the worker, the API. */
+  async startAll(mail: Parameters<LocalStack['startMail']>[0] = {}): Promise<void> {
+    await this.startTemporal();
+    await this.startMail(mail);
+    await this.startWorker();
+    await this.startApi();
+  }
 
   async startTemporal(): Promise<void> {
     this.temporalPort ||= await freePort();
@@ -90,13 +107,14 @@ export class LocalStack {
         unsubscribeSecret: UNSUBSCRIBE_SECRET,
         publicUrl: `http://127.0.0.1:${this.apiPort}`,
       }),
+      payloadKeys: testPayloadKeys,
     });
     this.workerRun = this.worker.run();
   }
 
   async startApi(): Promise<void> {
     // The API's own client, with its retry policy, so the tests meet what the API meets.
-    const client = await connectClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default' });
+    const client = await connectClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default', PAYLOAD_KEYS: testPayloadKeys });
     this.client = client;
     const db = await this.database();
     const keys = new ApiKeys(db);
@@ -111,12 +129,14 @@ export class LocalStack {
       mailbox: this.catcher!.mailbox,
       suppressions: new PgSuppressionList(db),
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
+      inboundWebhookSecrets: this.options.inboundWebhookSecrets,
       tasks: new PgJourneyFacts(db),
       keys,
       // As configured by default, but the tests' own requests, all from one address, are never limited.
       http: { allowedHosts: ['127.0.0.1', 'localhost'], requestsPerMinute: 1_000_000, ...this.options.http },
       readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
       console: { temporalUiUrl: TEMPORAL_UI_URL, namespace: 'default' },
+      payloadCodec: testPayloadCodec,
       log: createLogger('api-test', 'silent'),
     });
     this.app = app;
@@ -154,4 +174,10 @@ export class LocalStack {
     const response = await fetch(`${this.apiUrl}${route}`, { headers: this.headers });
     return { status: response.status, body: await response.json() };
   }
+}
+
+/** Starts the whole stack before the file's tests and stops it after them. */
+export function startedForTheseTests(stack: LocalStack, mail: Parameters<LocalStack['startMail']>[0] = {}): void {
+  beforeAll(() => stack.startAll(mail), 120_000);
+  afterAll(() => stack.stopAll(), 60_000);
 }

@@ -10,9 +10,12 @@ import { testDatabase } from './database';
 import { customerFixture, DAY_MS, defaultMap, testActivityDeps } from './fixtures';
 
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
+import { createTimeSkippingEnv as createRehearsalEnv } from '../../src/rehearsal/environment';
 import { workflowSources } from '../../src/worker/create-worker';
+import { testDataConverter } from './payloads';
 
-export { createTimeSkippingEnv } from '../../src/rehearsal/environment';
+/** The time-skipping test server, its client encrypting with the tests' keys: workers on it take `dataConverter: testDataConverter`. */
+export const createTimeSkippingEnv = () => createRehearsalEnv({ dataConverter: testDataConverter });
 
 export type Activities = ReturnType<typeof createActivities>;
 
@@ -53,6 +56,7 @@ export async function runJourney<A extends Activities>(
     connection: env.nativeConnection,
     taskQueue,
     ...workflowSources,
+    dataConverter: testDataConverter,
     activities,
   });
   const purchasedAt = await env.currentTimeMs();

@@ -13,10 +13,7 @@ const stack = new LocalStack();
 let keys: ApiKeys;
 
 beforeAll(async () => {
-  await stack.startTemporal();
-  await stack.startMail();
-  await stack.startWorker();
-  await stack.startApi();
+  await stack.startAll();
   keys = new ApiKeys(await stack.database());
 }, 120_000);
 

@@ -17,6 +17,7 @@ import { eventually, freePort } from '../helpers/eventually';
 import { catalog, MAPS_DIR, purchaseBody, TEMPLATES_DIR } from '../helpers/fixtures';
 import { freshDatabaseUrl } from '../helpers/database';
 import { WorkerProcess } from '../helpers/worker-process';
+import { testDataConverter, testPayloadKeys } from '../helpers/payloads';
 
 /**
  * No journey may get stuck: journeys on a one-second day run on the real dev server while the worker
@@ -60,7 +61,7 @@ beforeAll(async () => {
   devServer = await startTemporalDevServer({ cli: ensureTemporalCli(), dbFile: path.join(tmp, 'temporal.sqlite'), port: await freePort(), uiPort: 0 });
   catcher = await startMailCatcher({ dir: path.join(tmp, 'mail') });
   worker = await WorkerProcess.start(workerEnv());
-  client = await connectClient({ temporalAddress: devServer.address, TEMPORAL_NAMESPACE: 'default' });
+  client = await connectClient({ temporalAddress: devServer.address, TEMPORAL_NAMESPACE: 'default', PAYLOAD_KEYS: testPayloadKeys });
   const maps = new MapRegistry(client, TASK_QUEUE);
   await maps.publishFirstVersions(catalog.all());
   journeys = new JourneyService(client, maps, catalog.team, TASK_QUEUE, true);
@@ -129,7 +130,7 @@ test(`${JOURNEYS} journeys, the worker SIGKILLed ${KILLS} times while states are
     histories.push({ workflowId: handle.workflowId, history: await handle.fetchHistory() });
   }
   const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath }, dataConverter: testDataConverter }, histories)) {
     if (result.error) {
       // Kept for whoever looks into it: `temporal workflow show --input <file>`, or a replay test's fixture.
       const file = path.join(os.tmpdir(), `chaos-failed-${result.workflowId}-${Date.now()}.json`);

@@ -20,10 +20,7 @@ beforeAll(async () => {
   const throughProxy = new URL(real);
   throughProxy.port = String(proxy.port);
   stack = new LocalStack({ databaseUrl: throughProxy.toString() });
-  await stack.startTemporal();
-  await stack.startMail();
-  await stack.startWorker();
-  await stack.startApi();
+  await stack.startAll();
 });
 
 afterAll(async () => {

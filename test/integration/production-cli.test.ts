@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/config';
 import { LocalStack } from '../helpers/stack';
+import { TEST_PAYLOAD_KEYS } from '../helpers/payloads';
 
 /**
  * The CLI as operators run it in the production image: built, with production dependencies alone
@@ -32,15 +33,17 @@ afterAll(async () => {
 });
 
 /** Runs the built CLI without blocking this process, whose worker serves the map registry meanwhile. */
-const journeys = (...args: string[]) =>
+const journeysWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       [path.join(image, 'dist', 'src', 'cli', 'main.js'), ...args],
-      { cwd: image, timeout: 60_000, env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: stack.devServer!.address } },
+      { cwd: image, timeout: 60_000, env: { PATH: process.env.PATH, TEMPORAL_ADDRESS: stack.devServer!.address, ...env } },
       (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );
   });
+
+const journeys = (...args: string[]) => journeysWith({ PAYLOAD_KEYS: TEST_PAYLOAD_KEYS }, ...args);
 
 test('the image holds production dependencies only', () => {
   expect(existsSync(path.join(image, 'node_modules', '@temporalio', 'client'))).toBe(true);
@@ -56,6 +59,12 @@ test('with production dependencies alone the CLI validates, renders and publishe
   const rendered = await journeys('maps', 'render', 'maps/default.yaml', '--format', 'svg', '--out', svg);
   expect(rendered.status).toBe(0);
   expect(readFileSync(svg, 'utf8')).toMatch(/^<svg/);
+
+  // Without the payload keys the CLI cannot read or write journeys' data in Temporal: it says so, without a stack.
+  const keyless = await journeysWith({}, 'maps', 'publish', 'maps/default.yaml');
+  expect(keyless.status).toBe(1);
+  expect(keyless.stderr).toMatch(/PAYLOAD_KEYS: is required/);
+  expect(keyless.stderr).not.toMatch(/\n\s+at /);
 
   const published = await journeys('maps', 'publish', 'maps/default.yaml');
   expect(published.stderr).toBe('');

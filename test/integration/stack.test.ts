@@ -8,7 +8,8 @@ import { PROJECT_ROOT } from '../../src/config';
 import { MapRegistry } from '../../src/maps/registry';
 import { DAY_MS, purchaseBody } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
-import { LocalStack, TEMPORAL_UI_URL } from '../helpers/stack';
+import { LocalStack, TEMPORAL_UI_URL, startedForTheseTests } from '../helpers/stack';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from '../helpers/payloads';
 
 /**
  * The engine end to end on this machine: the real Temporal dev server, a real SMTP server on
@@ -16,17 +17,8 @@ import { LocalStack, TEMPORAL_UI_URL } from '../helpers/stack';
  */
 const stack = new LocalStack();
 
-beforeAll(async () => {
-  await stack.startTemporal();
-  // The relay refuses one mailbox for good (550), as a real one refuses an address that does not exist.
-  await stack.startMail({ rejectRecipients: (address) => address.startsWith('nobody@') });
-  await stack.startWorker();
-  await stack.startApi();
-}, 120_000);
-
-afterAll(async () => {
-  await stack.stopAll();
-}, 60_000);
+// The relay refuses one mailbox for good (550), as a real one refuses an address that does not exist.
+startedForTheseTests(stack, { rejectRecipients: (address) => address.startsWith('nobody@') });
 
 const purchase = purchaseBody;
 
@@ -37,7 +29,7 @@ function cli(...args: string[]) {
     const child = execFile(
       tsx,
       [path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts'), ...args],
-      { env: { ...process.env, TEMPORAL_ADDRESS: stack.devServer!.address }, timeout: 60_000 },
+      { env: { ...process.env, TEMPORAL_ADDRESS: stack.devServer!.address, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS }, timeout: 60_000 },
       (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
     );
   });
@@ -320,7 +312,7 @@ test('a map version published before the map language grew still starts journeys
   for (const stage of legacy.stages) for (const milestone of stage.milestones ?? []) delete milestone.onMissed?.then;
   const connection = await Connection.connect({ address: stack.devServer!.address });
   try {
-    await new MapRegistry(new Client({ connection }), 'customer-journeys').publish(legacy);
+    await new MapRegistry(new Client({ connection, dataConverter: testDataConverter }), 'customer-journeys').publish(legacy);
   } finally {
     await connection.close();
   }

@@ -17,6 +17,7 @@ import { freshDatabaseUrl } from '../helpers/database';
 import { eventually, freePort } from '../helpers/eventually';
 import { catalog, MAPS_DIR, purchaseBody, TEMPLATES_DIR } from '../helpers/fixtures';
 import { WorkerProcess } from '../helpers/worker-process';
+import { testPayloadKeys } from '../helpers/payloads';
 
 /**
  * Scale-out as on three machines: three worker processes, each with its own empty data folder, sharing only
@@ -62,7 +63,7 @@ beforeAll(async () => {
       }),
     );
   }
-  client = await connectClient({ temporalAddress: devServer.address, TEMPORAL_NAMESPACE: 'default' });
+  client = await connectClient({ temporalAddress: devServer.address, TEMPORAL_NAMESPACE: 'default', PAYLOAD_KEYS: testPayloadKeys });
   const maps = new MapRegistry(client, TASK_QUEUE);
   await maps.publishFirstVersions(catalog.all());
   journeys = new JourneyService(client, maps, catalog.team, TASK_QUEUE, true);

@@ -1,7 +1,7 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { catalog, DAY_MS, purchaseBody } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
-import { LocalStack } from '../helpers/stack';
+import { type HttpAnswer, LocalStack, startedForTheseTests } from '../helpers/stack';
 
 /**
  * What a success manager and an ops person do with touchpoints once journeys run, against the real
@@ -15,25 +15,10 @@ const LOGIN_HELP_TASK = 'Nobody has logged in after 7 days; call the contact and
 const UNSUBSCRIBED = 'contact unsubscribed from journey emails';
 const DEBUG = process.env.TOUCHPOINTS_DEBUG === '1';
 
-beforeAll(async () => {
-  await stack.startTemporal();
-  await stack.startMail();
-  await stack.startWorker();
-  await stack.startApi();
-}, 120_000);
-
-afterAll(async () => {
-  await stack.stopAll();
-}, 60_000);
-
-interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
+startedForTheseTests(stack);
 
 /** Real HTTP against the API; JSON answers parsed, anything else (the unsubscribe pages) as text. */
-async function call(method: string, route: string, body?: unknown, init: RequestInit = {}): Promise<Answer> {
+async function call(method: string, route: string, body?: unknown, init: RequestInit = {}): Promise<HttpAnswer> {
   const response = await fetch(route.startsWith('http') ? route : `${stack.apiUrl}${route}`, {
     method,
     ...init,

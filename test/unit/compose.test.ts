@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig, PROJECT_ROOT, requireSecret } from '../../src/config';
+import { loadConfig, PROJECT_ROOT, requirePayloadKeys, requireSecret } from '../../src/config';
 
 /** No Docker engine runs here: the compose file is checked by parsing it and loading its configuration. */
 const compose = parse(readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
@@ -27,7 +27,8 @@ function interpolate(environment: Record<string, string>, variables: Record<stri
   );
 }
 
-const operatorVariables = { UNSUBSCRIBE_SECRET: 'a'.repeat(64), WEBHOOK_SECRET: 'b'.repeat(64), JOURNEYS_DB_PASSWORD: 'c'.repeat(32) };
+const payloadKeys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+const operatorVariables = { UNSUBSCRIBE_SECRET: 'a'.repeat(64), WEBHOOK_SECRET: 'b'.repeat(64), JOURNEYS_DB_PASSWORD: 'c'.repeat(32), PAYLOAD_KEYS: payloadKeys };
 
 test.each(['worker', 'api'])('the %s service configuration is valid engine configuration', (service) => {
   const config = loadConfig(interpolate(compose.services[service].environment, operatorVariables));
@@ -36,14 +37,27 @@ test.each(['worker', 'api'])('the %s service configuration is valid engine confi
   expect(config.publicUrl).toBe('http://localhost:3000');
   expect(requireSecret(config, 'UNSUBSCRIBE_SECRET')).toBe('a'.repeat(64));
   expect(requireSecret(config, 'WEBHOOK_SECRET')).toBe('b'.repeat(64));
+  expect(requirePayloadKeys(config).map((key) => key.id)).toEqual(['k1']);
   // The engine's own database and user in the stack's PostgreSQL, made by the script the postgres image runs.
   expect(config.DATABASE_URL).toBe(`postgres://journeys:${'c'.repeat(32)}@postgresql:5432/journeys`);
   expect(compose.services[service].depends_on.postgresql).toEqual({ condition: 'service_healthy' });
   if (service === 'api') expect(config.API_HOST).toBe('0.0.0.0');
+  // Optional: unset, the inbound webhook routes answer 503 and only UNSUBSCRIBE_SECRET's links work.
+  expect(config.INBOUND_WEBHOOK_SECRETS).toBeUndefined();
+  expect(config.UNSUBSCRIBE_PREVIOUS_SECRETS).toBeUndefined();
+});
+
+test('the API takes inbound webhook secrets and previous unsubscribe secrets from the operator; the workers need neither', () => {
+  const config = loadConfig(interpolate(compose.services.api.environment, { ...operatorVariables, INBOUND_WEBHOOK_SECRETS: 'd'.repeat(32), UNSUBSCRIBE_PREVIOUS_SECRETS: 'e'.repeat(32) }));
+  expect(config.INBOUND_WEBHOOK_SECRETS).toEqual(['d'.repeat(32)]);
+  expect(config.UNSUBSCRIBE_PREVIOUS_SECRETS).toEqual(['e'.repeat(32)]);
+  expect(compose.services.worker.environment.INBOUND_WEBHOOK_SECRETS).toBeUndefined();
 });
 
 test('the compose stack refuses to start without the secrets, and the engine keeps no data in volumes of its own', () => {
   expect(() => interpolate(compose.services.worker.environment, { JOURNEYS_DB_PASSWORD: 'c'.repeat(32) })).toThrow(/set UNSUBSCRIBE_SECRET/);
+  const { PAYLOAD_KEYS: _keys, ...withoutPayloadKeys } = operatorVariables;
+  expect(() => interpolate(compose.services.api.environment, withoutPayloadKeys)).toThrow(/set PAYLOAD_KEYS/);
   expect(() => interpolate(compose.services.worker.environment, {})).toThrow(/set JOURNEYS_DB_PASSWORD/);
   expect(() => interpolate(compose.services.postgresql.environment, {})).toThrow(/set JOURNEYS_DB_PASSWORD/);
   // Replicas on other machines share only Temporal and the database.

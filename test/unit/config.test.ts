@@ -38,6 +38,17 @@ test('the secrets are checked where they are needed, and PUBLIC_URL must be a we
   expect(loadConfig({ API_PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
 });
 
+test('secret lists (inbound webhooks, previous unsubscribe secrets) are comma-separated, each at least 16 characters', () => {
+  const config = loadConfig({ INBOUND_WEBHOOK_SECRETS: ' new-inbound-secret-0001 , old-inbound-secret-0002,', UNSUBSCRIBE_PREVIOUS_SECRETS: 'previous-unsubscribe-01' });
+  expect(config.INBOUND_WEBHOOK_SECRETS).toEqual(['new-inbound-secret-0001', 'old-inbound-secret-0002']);
+  expect(config.UNSUBSCRIBE_PREVIOUS_SECRETS).toEqual(['previous-unsubscribe-01']);
+  // Unset (or empty) means none: the inbound routes answer 503, and only UNSUBSCRIBE_SECRET's links work.
+  const unset = loadConfig({ INBOUND_WEBHOOK_SECRETS: '' });
+  expect([unset.INBOUND_WEBHOOK_SECRETS, unset.UNSUBSCRIBE_PREVIOUS_SECRETS]).toEqual([undefined, undefined]);
+  expect(() => loadConfig({ INBOUND_WEBHOOK_SECRETS: 'long-enough-secret-01,short' })).toThrow(/INBOUND_WEBHOOK_SECRETS\.1: each secret must be at least 16 characters/);
+  expect(() => loadConfig({ UNSUBSCRIBE_PREVIOUS_SECRETS: ' , ' })).toThrow(/UNSUBSCRIBE_PREVIOUS_SECRETS: must name at least one secret/);
+});
+
 test('the Temporal UI link follows TEMPORAL_UI_PORT, or TEMPORAL_UI_URL when set', () => {
   expect(loadConfig({}).temporalUiUrl).toBe('http://localhost:8233');
   expect(loadConfig({ TEMPORAL_UI_PORT: '9233' }).temporalUiUrl).toBe('http://localhost:9233');

@@ -137,3 +137,79 @@ test('the ledger forgets deliveries done longer ago than it keeps them, and noth
   const kept = await db.query("SELECT key FROM deliveries WHERE key LIKE 'journey-e/%'");
   expect(kept.rows).toEqual([{ key: 'journey-e/term-1/new#1' }]);
 });
+
+describe('a delivery with a point of no return (an email: its end of data)', () => {
+  const refused = (err: unknown) => (err as { responseCode?: number }).responseCode !== undefined;
+  /** An attempt that reaches `step` and then never goes on, as a worker SIGKILLed there. */
+  async function attemptStoppedAt(key: string, step: 'before the point' | 'past the point'): Promise<void> {
+    let stopped!: () => void;
+    const reached = new Promise<void>((resolve) => (stopped = resolve));
+    void ledger.onceWithPointOfNoReturn(
+      key,
+      async (pointOfNoReturn) => {
+        if (step === 'past the point') await pointOfNoReturn();
+        stopped();
+        return new Promise<string>(() => undefined);
+      },
+      refused,
+    );
+    await reached;
+  }
+
+  test('cut short before it, it is delivered again by the retry, and the attempt it took over cannot pass it any more', async () => {
+    let overtaken!: () => Promise<void>;
+    const first = ledger.onceWithPointOfNoReturn(
+      'journey-f/term-1/welcome#1',
+      (pointOfNoReturn) => {
+        overtaken = pointOfNoReturn;
+        return new Promise<string>(() => undefined);
+      },
+      refused,
+    );
+    void first;
+    await eventuallyDefined(() => overtaken);
+    const deliver = jest.fn((pointOfNoReturn: () => Promise<void>) => pointOfNoReturn().then(() => 'sent by the retry'));
+    expect(await ledger.onceWithPointOfNoReturn('journey-f/term-1/welcome#1', deliver, refused)).toBe('sent by the retry');
+    expect(deliver).toHaveBeenCalledTimes(1);
+    await expect(overtaken()).rejects.toThrow(/a newer attempt of this delivery took it over/);
+    expect(await ledger.onceWithPointOfNoReturn('journey-f/term-1/welcome#1', deliver, refused)).toBe('sent by the retry');
+    expect(deliver).toHaveBeenCalledTimes(1);
+  });
+
+  test('cut short past it, it is not repeated: the retry fails for good as unconfirmed', async () => {
+    await attemptStoppedAt('journey-g/term-1/welcome#1', 'past the point');
+    const deliver = jest.fn(() => Promise.resolve('sent again'));
+    await expect(ledger.onceWithPointOfNoReturn('journey-g/term-1/welcome#1', deliver, refused)).rejects.toMatchObject({
+      type: DELIVERY_UNCONFIRMED,
+      nonRetryable: true,
+    });
+    expect(deliver).not.toHaveBeenCalled();
+  });
+
+  test('a failure past it counts as not delivered only when the other side refused', async () => {
+    const answered = Object.assign(new Error('451 try again later'), { responseCode: 451 });
+    await expect(ledger.onceWithPointOfNoReturn('journey-h/term-1/welcome#1', (p) => p().then(() => Promise.reject(answered)), refused)).rejects.toBe(answered);
+    expect(await ledger.onceWithPointOfNoReturn('journey-h/term-1/welcome#1', () => Promise.resolve('sent'), refused)).toBe('sent');
+
+    const cut = Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' });
+    await expect(ledger.onceWithPointOfNoReturn('journey-h/term-1/tips#1', (p) => p().then(() => Promise.reject(cut)), refused)).rejects.toBe(cut);
+    await expect(ledger.onceWithPointOfNoReturn('journey-h/term-1/tips#1', () => Promise.resolve('sent'), refused)).rejects.toMatchObject({ type: DELIVERY_UNCONFIRMED });
+  });
+
+  test('a failure before it removes the intent, so the retry delivers', async () => {
+    await attemptStoppedAt('journey-i/term-1/welcome#1', 'before the point');
+    await expect(ledger.onceWithPointOfNoReturn('journey-i/term-1/tips#1', () => Promise.reject(new Error('smtp down')), refused)).rejects.toThrow('smtp down');
+    const rows = await db.query("SELECT key FROM deliveries WHERE key = 'journey-i/term-1/tips#1'");
+    expect(rows.rows).toEqual([]);
+    expect(await ledger.onceWithPointOfNoReturn('journey-i/term-1/tips#1', (p) => p().then(() => 'sent'), refused)).toBe('sent');
+  });
+});
+
+async function eventuallyDefined<T>(read: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 200; i += 1) {
+    const value = read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('never defined');
+}

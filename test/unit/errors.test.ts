@@ -110,6 +110,20 @@ describe('the API answers each error', () => {
       status: 413,
       body: { error: 'request entity too large' },
     });
+    // A gzip body that does not inflate: the parser's 400 has no type of its own.
+    expect(answer(Object.assign(new Error('Bad Request'), { status: 400 }))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid request', issues: [{ field: '(body)', message: 'could not be read as sent (check its Content-Encoding)' }] },
+    });
+  });
+
+  test('a path that is not valid percent-encoding is 400 naming the path, as the router finds it', () => {
+    const undecodable = Object.assign(new URIError("Failed to decode param '%E0%A4%A'"), { status: 400, statusCode: 400 });
+    expect(answer(undecodable)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid request', issues: [{ field: '(path)', message: expect.stringContaining('percent-encoding') }] },
+      logged: [],
+    });
   });
 
   test('Temporal out of reach is 503 with Retry-After, naming the dependency', () => {

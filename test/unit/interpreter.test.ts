@@ -6,7 +6,7 @@ import { recordEvent } from '../../workflows/interpreter/events';
 import type { Journey, JourneyEnv } from '../../workflows/interpreter/journey';
 import type { JourneySearchAttributes } from '../../workflows/interpreter/journey-env';
 import { stageById } from '../../workflows/interpreter/map-lookups';
-import { migrate, planMigration } from '../../workflows/interpreter/migration';
+import { migrate, planMigration, previewMigration } from '../../workflows/interpreter/migration';
 import { reassignOwner } from '../../workflows/interpreter/owners';
 import { nextWakeTime } from '../../workflows/interpreter/next-wake';
 import { dueWork, scheduleNextOccurrence } from '../../workflows/interpreter/schedule';
@@ -152,10 +152,23 @@ test('a migration that would strand the journey in a stage the target lacks is r
   const { j } = journeyOn();
   const target: JourneyMap = { ...defaultMap, version: 2, stages: defaultMap.stages.map((s) => (s.id === 'onboarding' ? { ...s, id: 'getting-started' } : s)) };
   expect(() => planMigration(j.s, j.map, { map: target })).toThrow(/the journey is in stage "onboarding", which default@2 lacks/);
+  // A dry run answers with the reason rather than failing (a failed query's message would reach the client encrypted).
+  expect(previewMigration(j.s, j.map, { map: target })).toEqual({ refused: expect.stringMatching(/^the journey is in stage "onboarding", which default@2 lacks/) });
   const plan = planMigration(j.s, j.map, { map: target, stageMapping: { onboarding: 'getting-started' } });
+  expect(previewMigration(j.s, j.map, { map: target, stageMapping: { onboarding: 'getting-started' } })).toEqual({ plan });
   migrate(j, { map: target, stageMapping: { onboarding: 'getting-started' } }, plan);
   expect(j.s).toMatchObject({ mapVersion: 2, stage: 'getting-started' });
   expect(j.map).toBe(target);
+});
+
+test('a migration maps only the ids its mapping names: a stage called "constructor" is not mapped to a built-in', () => {
+  const { j } = journeyOn();
+  const target: JourneyMap = { ...defaultMap, version: 2, stages: defaultMap.stages.map((s) => (s.id === 'onboarding' ? { ...s, id: 'constructor' } : s)) };
+  const current: JourneyMap = { ...defaultMap, stages: defaultMap.stages.map((s) => (s.id === 'onboarding' ? { ...s, id: 'constructor' } : s)) };
+  j.s.stage = 'constructor';
+  const plan = planMigration(j.s, current, { map: target, stageMapping: {} });
+  migrate({ ...j, map: current }, { map: target, stageMapping: {} }, plan);
+  expect(j.s.stage).toBe('constructor');
 });
 
 test('reassigning a role moves the previous holder’s pending work and publishes the new owners', () => {

@@ -13,7 +13,7 @@ import { CONTACT_UNSUBSCRIBED } from '../../contracts/failures';
 import { errorHandler } from '../../src/api/errors';
 import { unsubscribeRouter } from '../../src/api/unsubscribe';
 import type { Database } from '../../src/db/database';
-import { PgSuppressionList, unsubscribeToken, unsubscribeUrl } from '../../src/delivery/suppressions';
+import { PgSuppressionList, unsubscribeKeyId, unsubscribeToken, unsubscribeUrl } from '../../src/delivery/suppressions';
 import { EmailTemplates } from '../../src/delivery/templates';
 import { isTouchpointVariable, type Customer } from '../../src/journeys/customer';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
@@ -21,6 +21,11 @@ import { testDatabase } from '../helpers/database';
 import { catalog, customerFixture, TEMPLATES_DIR, testActivityDeps } from '../helpers/fixtures';
 
 const SECRET = 'test-unsubscribe-secret';
+/** The secret links were signed with before the last rotation (UNSUBSCRIBE_PREVIOUS_SECRETS). */
+const PREVIOUS = 'previous-unsubscribe-secret';
+/** A link token made before tokens had a key id and an expiry (signed with PREVIOUS): in emails already sent. */
+const LEGACY_TOKEN = 'WyJhY21lIiwiQW5hLkxvcGV6QGFjbWUuZXhhbXBsZSJd.aXaesIDiqaZb67PI-XGSRpdHYgv_hseH8DE__Vh52IQ';
+const DAY_MS = 24 * 60 * 60 * 1000;
 const silent = { error: () => undefined };
 
 let server: Server;
@@ -38,6 +43,7 @@ beforeAll(async () => {
   app.use(
     unsubscribeRouter({
       secret: SECRET,
+      previousSecrets: [PREVIOUS],
       suppressions,
       onUnsubscribed: (subject) => {
         told.push(subject);
@@ -134,6 +140,73 @@ describe('the unsubscribe link', () => {
   });
 });
 
+describe('links across secret rotations, old formats and expiry', () => {
+  const tokenFor = (email: string, options: { secret?: string; madeAt?: Date } = {}) =>
+    unsubscribeToken(options.secret ?? SECRET, { customerId: 'acme', email }, options.madeAt);
+  const urlOf = (token: string) => unsubscribeUrl(baseUrl, token);
+
+  test('a link of the old format (no key id, no expiry), in emails already sent, still asks and unsubscribes', async () => {
+    const page = await fetch(urlOf(LEGACY_TOKEN));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Unsubscribe Ana.Lopez@acme.example from customer success emails?');
+    expect((await oneClick(urlOf(LEGACY_TOKEN))).status).toBe(200);
+    expect(await suppressions.find('ana.lopez@acme.example')).toMatchObject({ customerId: 'acme', source: 'one-click' });
+    expect(told).toEqual([{ customerId: 'acme', email: 'Ana.Lopez@acme.example' }]);
+  });
+
+  test('a link signed with the previous secret still unsubscribes, by the page and by one click', async () => {
+    const page = await fetch(urlOf(tokenFor('eve@rotated.example', { secret: PREVIOUS })));
+    expect(await page.text()).toContain('Unsubscribe eve@rotated.example');
+    expect((await oneClick(urlOf(tokenFor('eve@rotated.example', { secret: PREVIOUS })))).status).toBe(200);
+    expect(await suppressions.find('eve@rotated.example')).toMatchObject({ source: 'one-click' });
+    // One signed with a secret the API no longer holds is not ours.
+    const dropped = await oneClick(urlOf(tokenFor('fay@dropped.example', { secret: 'a-secret-long-since-dropped' })));
+    expect(dropped.status).toBe(400);
+    expect(await suppressions.find('fay@dropped.example')).toBeUndefined();
+  });
+
+  test('an expired link says so: a page that points to a newer email, JSON for one-click; nothing is recorded', async () => {
+    const expired = urlOf(tokenFor('gus@expired.example', { madeAt: new Date(Date.now() - 401 * DAY_MS) }));
+    const page = await fetch(expired);
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('This unsubscribe link has expired');
+    expect(html).toContain('Use the unsubscribe link in a more recent email from us, or reply to any of our emails');
+    expect(html).not.toContain('gus@expired.example');
+
+    const button = await fetch(expired, { method: 'POST', body: new URLSearchParams({ confirm: 'yes' }) });
+    expect(button.status).toBe(400);
+    expect(await button.text()).toContain('has expired');
+
+    const machine = await oneClick(expired);
+    expect(machine.status).toBe(400);
+    expect(await machine.json()).toEqual({
+      error: 'invalid request',
+      issues: [{ field: 'token', message: expect.stringMatching(/^has expired \(a link works for 400 days after its email was sent\): it expired on \d{4}-\d{2}-\d{2}$/) }],
+    });
+    expect(await suppressions.find('gus@expired.example')).toBeUndefined();
+    expect(told).toEqual([]);
+    // A link made 399 days ago still works.
+    expect((await oneClick(urlOf(tokenFor('gus@expired.example', { madeAt: new Date(Date.now() - 399 * DAY_MS) })))).status).toBe(200);
+  });
+
+  test('a link whose key id or expiry was changed is not ours', async () => {
+    const [keyId, payload, signature] = tokenFor('hal@tamper.example', { madeAt: new Date(Date.now() - 401 * DAY_MS) }).split('.') as [string, string, string];
+    const [customerId, email, expiresAt] = JSON.parse(Buffer.from(payload, 'base64url').toString()) as [string, string, number];
+    const extended = Buffer.from(JSON.stringify([customerId, email, expiresAt + 800 * 86_400])).toString('base64url');
+    for (const token of [`${keyId}.${extended}.${signature}`, `${unsubscribeKeyId(PREVIOUS)}.${payload}.${signature}`]) {
+      const page = await fetch(urlOf(token));
+      expect(page.status).toBe(400);
+      expect(await page.text()).toContain('is not an unsubscribe link this engine made');
+      const machine = await oneClick(urlOf(token));
+      expect(machine.status).toBe(400);
+      expect(((await machine.json()) as { issues: unknown }).issues).toEqual([{ field: 'token', message: expect.stringContaining('is not an unsubscribe link') }]);
+    }
+    expect(await suppressions.find('hal@tamper.example')).toBeUndefined();
+  });
+});
+
 describe('journey emails over real SMTP', () => {
   let catcher: MailCatcher;
   let deps: ActivityDeps;
@@ -196,7 +269,8 @@ describe('journey emails over real SMTP', () => {
     const [mail, ...more] = await received('ana@smtp.example');
     expect(more).toEqual([]);
     const header = rawHeader(mail!, 'List-Unsubscribe');
-    expect(header).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/unsubscribe\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+>$/);
+    // Signed with the current secret only, and naming it.
+    expect(header).toMatch(new RegExp(`^<http://127\\.0\\.0\\.1:\\d+/unsubscribe/${unsubscribeKeyId(SECRET)}\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}>$`));
     expect(rawHeader(mail!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(rawHeader(mail!, 'X-Journey-Key')).toBe(`journey-acme-smtp/term-1/welcome#${sequence}`);
     expect(mail!.messageId).toBe(sent.messageId);

@@ -11,6 +11,7 @@ import { journeyWorkflow } from '../../workflows/journey';
 import { testDatabase } from '../helpers/database';
 import { customerFixture, DAY_MS, defaultMap, productEvent, testActivityDeps } from '../helpers/fixtures';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { testDataConverter } from '../helpers/payloads';
 
 /**
  * Journey facts end to end: a year and a renewal under time skipping, real activities over a real engine
@@ -35,6 +36,7 @@ async function worker(taskQueue: string, options: { cache: boolean }) {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { code: workflowCode },
+    dataConverter: testDataConverter,
     activities: createActivities(testActivityDeps(db)),
     ...(options.cache ? {} : { maxCachedWorkflows: 0 }),
   });
@@ -134,7 +136,7 @@ test('a year with a renewal records every fact once, the journey row and the ope
   // Both runs replay as recorded (the local activities' markers included).
   for (const runId of [handle.firstExecutionRunId, undefined]) {
     const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { code: workflowCode } }, history);
+    await Worker.runReplayHistory({ workflowBundle: { code: workflowCode }, dataConverter: testDataConverter }, history);
   }
 });
 

@@ -1,4 +1,5 @@
-import type { JourneyState, MigrationPlan, MigrationRequest, MilestoneRecord } from '../../contracts/journey';
+import { ApplicationFailure } from '@temporalio/common';
+import type { JourneyState, MigrationPlan, MigrationPreview, MigrationRequest, MilestoneRecord } from '../../contracts/journey';
 import type { JourneyMap, Stage } from '../../contracts/map';
 import { fail, iso, milestoneRecord, publishSearchAttributes, timeOf, type Journey } from './journey';
 import { allTouchpoints, stageById } from './map-lookups';
@@ -14,7 +15,7 @@ export function planMigration(s: JourneyState, current: JourneyMap, request: Mig
   if (target.id === current.id && target.version <= current.version) {
     fail(`the journey is on ${label(current)} already; ${label(target)} is not newer`);
   }
-  const stageTo = request.stageMapping?.[s.stage] ?? s.stage;
+  const stageTo = mappedId(request.stageMapping, s.stage);
   const targetStage = target.stages.find((stage) => stage.id === stageTo);
   if (!targetStage) {
     fail(
@@ -22,7 +23,7 @@ export function planMigration(s: JourneyState, current: JourneyMap, request: Mig
         `map it with stageMapping`,
     );
   }
-  const mapped = (id: string) => request.milestoneMapping?.[id] ?? id;
+  const mapped = (id: string) => mappedId(request.milestoneMapping, id);
   const targetMilestones = new Set(target.stages.flatMap((stage) => stage.milestones.map((m) => m.id)));
   const waitingOn = s.milestones.filter((m) => m.stage === s.stage && m.status === 'pending' && m.dueAt);
   for (const milestone of waitingOn) {
@@ -49,9 +50,19 @@ export function planMigration(s: JourneyState, current: JourneyMap, request: Mig
   };
 }
 
+/** A dry run: the plan, or the reason planMigration refuses it (any other error is a bug, and fails the query). */
+export function previewMigration(s: JourneyState, current: JourneyMap, request: MigrationRequest, inFlight: ReadonlySet<string> = new Set()): MigrationPreview {
+  try {
+    return { plan: planMigration(s, current, request, inFlight) };
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.type === 'Refused') return { refused: err.message };
+    throw err;
+  }
+}
+
 /** The journey's milestone records under the target map: carried over by (mapped) id, new ones pending. */
 export function migrateMilestones(s: JourneyState, request: MigrationRequest): MilestoneRecord[] {
-  const mapped = (id: string) => request.milestoneMapping?.[id] ?? id;
+  const mapped = (id: string) => mappedId(request.milestoneMapping, id);
   return request.map.stages.flatMap((stage: Stage) =>
     stage.milestones.map((milestone): MilestoneRecord => {
       const carried = s.milestones.find((m) => mapped(m.id) === milestone.id);
@@ -98,4 +109,9 @@ export function migrate(j: Journey, request: MigrationRequest, plan: MigrationPl
   (s.migrations ??= []).push({ ...plan, at: iso(now) });
   j.env.upsertSearchAttributes({ map: plan.to });
   publishSearchAttributes(j);
+}
+
+/** The id a migration maps `id` to, or `id` itself: only the mapping's own entries count (a stage may be called "constructor"). */
+function mappedId(mapping: Record<string, string> | undefined, id: string): string {
+  return mapping && Object.hasOwn(mapping, id) ? mapping[id]! : id;
 }
