@@ -20,8 +20,17 @@ export interface MapVersionSummary {
   publishedAt: string;
 }
 
+/**
+ * How long a read waits for the registry when an earlier answer is at hand. A query to a workflow whose
+ * worker was just killed waits about 30 s for the worker that replaces it; purchases should not.
+ */
+const REGISTRY_PATIENCE_MS = 3_000;
+
 /** The published maps, kept by the registry workflow: new journeys start on the latest published version. */
 export class MapRegistry {
+  /** The registry's last answer: it stands in while the registry cannot answer (its worker restarting). */
+  private lastAnswer?: Record<string, PublishedMap[]>;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
@@ -46,12 +55,19 @@ export class MapRegistry {
     }
   }
 
+  /**
+   * Every published version, asked of the registry each time (another API or the CLI may have published
+   * since); while it cannot answer within REGISTRY_PATIENCE_MS, its last answer, as maps change seldom.
+   */
   async published(): Promise<Record<string, PublishedMap[]>> {
     let published: Record<string, PublishedMap[]>;
+    const ask = () => this.client.workflow.getHandle(MAP_REGISTRY_WORKFLOW_ID).query(publishedMapsQuery);
+    const fallback = this.lastAnswer;
     try {
-      published = await this.client.workflow.getHandle(MAP_REGISTRY_WORKFLOW_ID).query(publishedMapsQuery);
+      published = fallback ? await this.client.connection.withDeadline(Date.now() + REGISTRY_PATIENCE_MS, ask) : await ask();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return {};
+      if (fallback) return fallback;
       throw err;
     }
     // A version published before the map language grew lacks the newer fields: their defaults fill them
@@ -60,9 +76,10 @@ export class MapRegistry {
       const parsed = journeyMapSchema.safeParse(map);
       return parsed.success ? parsed.data : map;
     };
-    return Object.fromEntries(
+    this.lastAnswer = Object.fromEntries(
       Object.entries(published).map(([id, versions]) => [id, versions.map((v) => ({ ...v, map: current(v.map) }))]),
     );
+    return this.lastAnswer;
   }
 
   /** Every published version, newest last per map. */

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { workflowSources } from '../../src/worker/create-worker';
 import { testDataConverter } from '../helpers/payloads';
+import { journeyWorkflowBundle } from '../helpers/time-skipping';
 
 /**
  * Journeys recorded under earlier interpreter code (test/fixtures/histories, `npm run record-histories`)
@@ -19,5 +19,5 @@ test.each(['default', 'tech-touch', 'enterprise'])('there are recorded journeys 
 
 test.each(fixtures)('%s replays under the current workflow code', async (fixture) => {
   const history: unknown = JSON.parse(readFileSync(path.join(dir, fixture), 'utf8'));
-  await Worker.runReplayHistory({ ...workflowSources, dataConverter: testDataConverter }, history, fixture);
+  await Worker.runReplayHistory({ workflowBundle: await journeyWorkflowBundle(), dataConverter: testDataConverter }, history, fixture);
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { workflowSources } from '../../src/worker/create-worker';
 import { testDataConverter } from '../helpers/payloads';
+import { journeyWorkflowBundle } from '../helpers/time-skipping';
 
 /**
  * Three journeys recorded by workers before the stale-activation guard (workflows/stale-activation-guard.ts),
@@ -22,13 +22,13 @@ const cases = [
 
 type JsonHistory = { events: { eventId: string; eventType: string }[] };
 // With the engine's data converter, as a worker replays them (their payloads are plain JSON, from before encryption).
-const replayer = { ...workflowSources, dataConverter: testDataConverter };
+const replayer = async () => ({ workflowBundle: await journeyWorkflowBundle(), dataConverter: testDataConverter });
 const load = (file: string) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as JsonHistory;
 
 test.each(cases)('$file: replay first parts from the recording at the stale decision (event $badEvent)', async ({ file, badEvent, taskCompleted }) => {
   const history = load(file);
   expect(history.events.find((e) => Number(e.eventId) === taskCompleted)?.eventType).toBe('EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
-  await expect(Worker.runReplayHistory(replayer, history, file)).rejects.toThrow(
+  await expect(Worker.runReplayHistory(await replayer(), history, file)).rejects.toThrow(
     `Activity machine does not handle this event: HistoryEvent(id: ${badEvent}, TimerStarted)`,
   );
 });
@@ -38,5 +38,5 @@ test.each(cases)('$file: reset to event $taskCompleted, the journey replays up t
   // What `temporal workflow reset --event-id <taskCompleted>` keeps: everything up to the task's start.
   const kept = { ...history, events: history.events.filter((e) => Number(e.eventId) <= taskStarted) };
   expect(kept.events.at(-1)?.eventType).toBe('EVENT_TYPE_WORKFLOW_TASK_STARTED');
-  await Worker.runReplayHistory(replayer, kept, `${file} up to event ${taskStarted}`);
+  await Worker.runReplayHistory(await replayer(), kept, `${file} up to event ${taskStarted}`);
 });
