@@ -21,6 +21,7 @@ import type { ApiKeyVerifier } from '../auth/api-keys';
 import { authorizer } from './authorize';
 import { errorHandler } from './errors';
 import { hardening, MAX_BODY_BYTES, type HardeningOptions } from './hardening';
+import { apiMetrics } from './metrics';
 
 export interface AppDeps {
   journeys: JourneyService;
@@ -93,6 +94,9 @@ export function createApp(deps: AppDeps): express.Express {
   const allow = authorizer(deps.keys);
   const app = express();
   app.disable('x-powered-by');
+  // First: every answer is counted, those the hardening refuses too.
+  const metrics = apiMetrics();
+  app.use(metrics.middleware);
   app.use(hardening(deps.http, CODEC_BASE_PATH));
   // Before the JSON parser: a webhook's signature covers its body as sent, so that router reads it raw.
   app.use(inboundWebhookRouter({ secrets: deps.inboundWebhookSecrets ?? [], journeys, log }));
@@ -118,6 +122,8 @@ export function createApp(deps: AppDeps): express.Express {
     const ready = Object.values(checks).every((check) => check.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+  // Prometheus scrapes with a bearer token of a key that holds journeys:read.
+  app.get('/metrics', allow('journeys:read'), metrics.handler);
 
   app.get('/v1/console/settings', allow('journeys:read'), (_req, res) => {
     res.json(consoleSettings);

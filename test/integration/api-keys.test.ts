@@ -25,6 +25,7 @@ afterAll(async () => {
 const NEEDS: Record<string, Scope> = {
   'POST /v1/purchases': 'purchases:write',
   'POST /v1/customers/:customerId/events': 'events:write',
+  'GET /metrics': 'journeys:read',
   'GET /v1/console/settings': 'journeys:read',
   'GET /v1/customers/:customerId/journey': 'journeys:read',
   'GET /v1/tasks': 'journeys:read',

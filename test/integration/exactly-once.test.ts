@@ -11,7 +11,6 @@ import { ensureTemporalCli } from '../../src/temporal/binaries';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import type { JourneyState, TouchpointRecord } from '../../workflows/journey';
 import { freePort, eventually } from '../helpers/eventually';
-import type { PoolClient } from 'pg';
 import { openDatabase, type Database } from '../../src/db/database';
 import { freshDatabaseUrl } from '../helpers/database';
 import { WorkerProcess } from '../helpers/worker-process';
@@ -84,12 +83,11 @@ process.once('exit', () => worker?.killNow());
 test.each([
   ['just after answering 250', 'after-250'],
   ['after the whole message arrived, before answering 250', 'before-250'],
-  ['while the message was on its way, before its end of data', 'during-data'],
 ] as const)('the worker SIGKILLed %s, then restarted: exactly one welcome email', async (_title, when) => {
   const customerId = `once-${when}-${Date.now().toString(36)}`;
   const contact = { name: 'Ana Lopez', email: `ana@${customerId}.example` };
   if (!worker?.running) worker = await WorkerProcess.start(workerEnv());
-  const killed = smtp!.killWorkerOnMailTo(contact.email, when, worker, db);
+  const killed = smtp!.killWorkerOnMailTo(contact.email, when, worker);
 
   await journeys.startJourney(customerFixture(Date.now(), { customerId, contact }));
   const workflowId = journeyWorkflowId(customerId);
@@ -128,14 +126,12 @@ test.each([
   expect(rows).toEqual([{ key: welcomeKey, started_at: expect.any(Date), delivered_at: rows[0]?.delivered_at ?? null }]);
   const record = rows[0] as { delivered_at: Date | null };
   if (when === 'before-250') expect(welcome.status).toBe('unconfirmed'); // the worker never heard the 250
-  if (when === 'during-data') expect(welcome.status).toBe('done'); // nothing could have arrived: the retry sent it
   expect(['done', 'unconfirmed']).toContain(welcome.status);
 
   const failedTask = state.touchpoints.filter((t) => t.touchpointId === 'welcome-email-failed');
   const taskMail = mail.filter((m) => m.journeyKey === `${workflowId}/${runId}/term-1/welcome-email-failed#1`);
   if (welcome.status === 'done') {
-    // The worker wrote the result between the 250 and the kill, and the retry returned it without sending;
-    // or the worker died before the end of data, and the retry sent it.
+    // The worker wrote the result between the 250 and the kill: the retry returned it without sending.
     expect(record.delivered_at).toEqual(expect.any(Date));
     expect(welcome.result).toBe(`email sent to ${contact.email}`);
     expect(failedTask).toEqual([]);
@@ -193,39 +189,22 @@ interface ParsedMail {
   subject?: string;
 }
 
-type KillPoint = 'after-250' | 'before-250' | 'during-data';
-
 /**
  * A real SMTP server on loopback that keeps every message, and can be armed to SIGKILL the worker on the
- * first message to an address: right after answering 250 (accepted), before answering at all, or while the
- * message is on its way, before its end of data. For the last, the worker's ledger is held (a lock on the
- * deliveries table from RCPT TO on), so the worker waits at its point of no return when it dies there.
+ * first message to an address: right after answering 250 (accepted), or before answering at all.
  */
 class KillingSmtpServer {
   private readonly received: { to: string[]; raw: Buffer }[] = [];
-  private trap?: { address: string; when: KillPoint; worker: WorkerProcess; db: Database; fired: () => void; lock?: Promise<PoolClient> };
+  private trap?: { address: string; when: 'after-250' | 'before-250'; worker: WorkerProcess; fired: () => void };
 
   private readonly server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     closeTimeout: 1_000,
-    onRcptTo: (address, _session, callback) => {
-      const trap = this.trap;
-      if (trap?.when !== 'during-data' || address.address.toLowerCase() !== trap.address) return callback();
-      trap.lock = holdDeliveries(trap.db);
-      trap.lock.then(() => callback(), callback);
-    },
     onData: (stream, session, callback) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        const trap = this.trap;
-        if (trap?.lock && session.envelope.rcptTo.some((r) => r.address.toLowerCase() === trap.address)) {
-          this.trap = undefined;
-          void this.killBeforeEndOfData(trap);
-        }
-      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', callback);
       stream.on('end', () => this.onMessage(session.envelope.rcptTo.map((r) => r.address.toLowerCase()), Buffer.concat(chunks), callback));
     },
@@ -246,34 +225,16 @@ class KillingSmtpServer {
   }
 
   /** Resolves with the worker's exit once it has been killed on the first message to `address`. */
-  killWorkerOnMailTo(address: string, when: KillPoint, worker: WorkerProcess, db: Database) {
+  killWorkerOnMailTo(address: string, when: 'after-250' | 'before-250', worker: WorkerProcess) {
     return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      this.trap = { address: address.toLowerCase(), when, worker, db, fired: () => resolve(worker.exited) };
+      this.trap = { address: address.toLowerCase(), when, worker, fired: () => resolve(worker.exited) };
     });
-  }
-
-  /**
-   * The worker dies waiting at its point of no return. Its database connection dies with its machine (here:
-   * terminated, as PostgreSQL would run a dead client's waiting statement once the lock is free).
-   */
-  private async killBeforeEndOfData(trap: NonNullable<KillingSmtpServer['trap']>): Promise<void> {
-    const lock = await trap.lock!;
-    await eventually(async () => {
-      const { rows } = await lock.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE deliveries SET committed_at%'");
-      expect(rows).toHaveLength(1);
-    }, 10_000, 20);
-    trap.worker.killNow();
-    await trap.worker.exited;
-    await lock.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE deliveries SET committed_at%'");
-    await lock.query('ROLLBACK');
-    lock.release();
-    trap.fired();
   }
 
   private onMessage(to: string[], raw: Buffer, answer: (err?: Error | null) => void): void {
     this.received.push({ to, raw });
     const trap = this.trap;
-    if (!trap || trap.when === 'during-data' || !to.includes(trap.address)) {
+    if (!trap || !to.includes(trap.address)) {
       answer();
       return;
     }
@@ -310,12 +271,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A transaction that keeps every worker from writing to the deliveries table until it is rolled back. */
-async function holdDeliveries(db: Database): Promise<PoolClient> {
-  const client = await db.connect();
-  await client.query('BEGIN');
-  await client.query('LOCK TABLE deliveries IN SHARE MODE');
-  return client;
 }

@@ -474,6 +474,7 @@ const forgedToken = (token: string) =>
 const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzRequest> }> = {
   'GET /healthz': { runs: 10, requests: () => get(fc.constant('/healthz')) },
   'GET /readyz': { runs: 10, requests: () => get(fc.constant('/readyz')) },
+  'GET /metrics': { runs: 10, requests: () => get(fc.constant('/metrics')) },
   'GET /v1/console/settings': { runs: 10, requests: () => get(fc.constant('/v1/console/settings')) },
   'POST /v1/purchases': {
     runs: 120,
