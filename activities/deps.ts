@@ -1,11 +1,12 @@
 import type { Transporter } from 'nodemailer';
-import type { Customer, Person } from '../src/journeys/customer';
+import type { CustomerDetails, Person } from '../src/journeys/customer';
 import type { DeliveryLedger } from '../src/delivery/ledger';
 import type { EmailTemplates } from '../src/delivery/templates';
 import type { SuppressionList } from '../src/delivery/suppressions';
 import type { Trainer } from '../src/delivery/availability';
 import type { SessionCalendar } from '../src/delivery/session-calendar';
 import type { JourneyFactStore } from '../src/facts/journey-facts';
+import type { JourneyFact } from '../contracts/facts';
 
 /** What activities need from the world, handed in by the worker (or a test): never read from process.env. */
 export interface ActivityDeps {
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   suppressions: SuppressionList;
   /** Where journeys record what they did (facts), their current stage and their open tasks. */
   facts: JourneyFactStore;
+  /** Told the facts each batch added (none that a retry, a replay or another worker recorded before): the worker's metrics count them. */
+  factsRecorded?: (facts: readonly JourneyFact[]) => void;
   /** Signs unsubscribe links, so nobody can make one for somebody else's address. */
   unsubscribeSecret: string;
   /** Where customers reach the API's unsubscribe page, e.g. "https://journeys.acme.example". */
@@ -36,7 +39,7 @@ export interface ActivityDeps {
 export interface TouchpointInput {
   /** Workflow id + term + touchpoint occurrence: the same key is delivered once. */
   key: string;
-  customer: Customer;
+  customer: CustomerDetails;
   owner: Person;
   ownerRole: string;
   touchpointName: string;

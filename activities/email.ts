@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import type { RenderedEmail } from '../src/delivery/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/delivery/suppressions';
-import type { Customer } from '../src/journeys/customer';
+import type { CustomerDetails } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, refuseIfUnsubscribed, renderEmail, sendMail, smtpRefused } from './mail';
 
@@ -47,7 +47,7 @@ export async function sendTouchpointEmail(deps: ActivityDeps, input: TouchpointE
 }
 
 /** Says why the contact gets the email and how to stop it, below the text and the HTML alike. */
-function withUnsubscribeFooter(email: RenderedEmail, customer: Customer, link: string): RenderedEmail {
+function withUnsubscribeFooter(email: RenderedEmail, customer: CustomerDetails, link: string): RenderedEmail {
   const why = `You receive this because ${customer.company} uses our ${customer.plan} plan.`;
   const text = `${email.text.trimEnd()}\n\n${why} Unsubscribe: ${link}\n`;
   if (email.html === undefined) return { ...email, text };

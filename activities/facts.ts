@@ -7,5 +7,7 @@ import type { ActivityDeps } from './deps';
  * store keeps each fact once and never lets an older batch overwrite a newer snapshot.
  */
 export async function recordJourneyFacts(deps: ActivityDeps, batch: FactBatch): Promise<void> {
-  await deps.facts.record(batch);
+  const added = await deps.facts.record(batch);
+  // Only what this batch added, once committed: a retried or replayed batch is counted once.
+  deps.factsRecorded?.(added);
 }

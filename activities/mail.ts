@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import { stableId } from '../src/delivery/ledger';
 import type { EndOfDataGate } from '../src/delivery/end-of-data-gate';
-import type { Customer, Person } from '../src/journeys/customer';
+import type { CustomerDetails, Person } from '../src/journeys/customer';
 import type { ActivityDeps } from './deps';
 import { CONTACT_UNSUBSCRIBED } from '../contracts/failures';
 
@@ -65,7 +65,7 @@ export const TEMPLATE_FAILED = 'TemplateFailed';
  * Renders a template with the variables every template can use (customer, contact, owner) plus extras.
  * A template naming a variable this customer lacks fails for good, so the journey records it and moves on.
  */
-export function renderEmail(deps: ActivityDeps, template: string, customer: Customer, owner: Person, extra: object = {}) {
+export function renderEmail(deps: ActivityDeps, template: string, customer: CustomerDetails, owner: Person, extra: object = {}) {
   try {
     return deps.templates.render(template, { customer, contact: customer.contact, owner, ...extra });
   } catch (err) {

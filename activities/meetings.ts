@@ -7,7 +7,7 @@ import { cancellationIcs, invitationIcs, type Invitation } from '../src/delivery
 import { stableId } from '../src/delivery/ledger';
 import { CALL_SEARCH_DAYS, firstMeetingSlot } from '../src/delivery/scheduling';
 import { clashes } from '../src/delivery/session-calendar';
-import type { Customer } from '../src/journeys/customer';
+import type { CustomerDetails } from '../src/journeys/customer';
 import type { ActivityDeps, TouchpointInput } from './deps';
 import { address, refuseIfUnsubscribed, renderEmail, sendMail, smtpRefused } from './mail';
 
@@ -25,7 +25,7 @@ export interface MeetingInput extends TouchpointInput {
 export interface MeetingChangeInput {
   /** The change's own idempotency key: each change is delivered once. */
   key: string;
-  customer: Customer;
+  customer: CustomerDetails;
   booking: BookedMeeting;
   /** A new start without an offset is read in the customer's time zone; the meeting keeps its length. */
   change: MeetingChange;
@@ -185,7 +185,7 @@ async function reserveTraining(deps: ActivityDeps, input: MeetingInput, bookingI
 async function emailMeeting(
   deps: ActivityDeps,
   key: string,
-  customer: Customer,
+  customer: CustomerDetails,
   booking: BookedMeeting,
   template: string,
   extra: Record<string, string>,

@@ -25,3 +25,10 @@ export interface Customer {
   owners: Record<string, Owner>;
   attributes: Record<string, string | number | boolean>;
 }
+
+/**
+ * What a touchpoint's activity knows of the customer: everything but the owners (the owner of the moment comes
+ * apart, as reassigned). Not the owners: they are most of a customer's bytes, and every activity's input is
+ * kept in the journey's history.
+ */
+export type CustomerDetails = Omit<Customer, 'owners'>;

@@ -23,6 +23,10 @@ export const FACT_KINDS = [
   'outcome.renewed',
   'outcome.churned',
   'migration',
+  'outcome.cancelled',
+  'journey.paused',
+  'journey.resumed',
+  'experiment.assigned',
 ] as const;
 
 export type FactKind = (typeof FACT_KINDS)[number];
@@ -57,7 +61,7 @@ export interface JourneySnapshot {
   term: number;
   stage: string;
   atRisk: boolean;
-  status: 'running' | 'churned';
+  status: 'running' | 'churned' | 'cancelled';
   startedAt: string;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Customer, Owner, Person } from './customer';
 import type { JourneyMap, Touchpoint } from './map';
+import type { ProductEvent } from './events';
 
 /** A call or training session booked for a touchpoint (what bookMeeting returns). */
 export interface BookedMeeting {
@@ -46,10 +47,25 @@ export interface JourneyInput {
   state?: JourneyState;
   /** A compressed clock for demos and for checking a map live: one journey day lasts `dayMs` real milliseconds. */
   clock?: { dayMs: number };
+  /**
+   * The interpreter revision the journey was started for (JOURNEY_REVISION when the engine started it; absent
+   * for journeys started before revisions). A journey of a revision runs every change that revision includes
+   * without patch markers, which cost two history events per change per run; older ones ask `patched()`.
+   */
+  revision?: number;
 }
 
+/**
+ * What journeys started now run. Revision 2 includes the patches `journey-facts`, `task-owners-search-attribute`,
+ * `owner-task-on-failure` and `quiet-waits`. A change after it is a `patched()` of its own until the next revision.
+ * Workers must know a revision before an API starts journeys with it: upgrade workers first.
+ */
+export const JOURNEY_REVISION = 2;
+
 export interface JourneyResult {
-  outcome: 'churned';
+  /** Churned (the customer left), or cancelled by someone on the team, with their reason. */
+  outcome: 'churned' | 'cancelled';
+  reason?: string;
   terms: number;
   endedAt: string;
 }
@@ -162,7 +178,16 @@ export interface JourneyState {
   tasks: OwnerTask[];
   atRisk: boolean;
   atRiskReasons: { reason: string; at: string }[];
-  outcome?: { type: 'renewed' | 'churned'; at: string; eventId: string; renewsOn?: string };
+  /** How the term ends: the event that renewed or churned it, or a person's cancellation with their reason. */
+  outcome?: { type: 'renewed' | 'churned'; at: string; eventId: string; renewsOn?: string } | JourneyCancellation;
+  /** Paused by someone on the team: nothing is performed and no stage moves until the resume. */
+  paused?: JourneyPause;
+  /** Every pause that ended, with how long it lasted; carried from term to term. */
+  pauses?: (JourneyPause & { resumedAt: string; resumedBy?: string })[];
+  /** Product events that arrived while paused, in order: acted on at the resume. */
+  heldEvents?: ProductEvent[];
+  /** The arm of each of the map's experiments the customer fell in, and when (kept for good: by experiment id). */
+  experimentArms?: Record<string, { arm: string; assignedAt: string }>;
   previousTerms: { term: number; startedAt: string; endedAt: string; outcome: string; touchpointsDone: number }[];
   eventsReceived: number;
   seenEventIds: string[];
@@ -188,6 +213,27 @@ export interface JourneyState {
    * them, and the database keeps each once.
    */
   factsRecorded?: boolean;
+}
+
+/** A journey paused by someone on the team, and why. */
+export interface JourneyPause {
+  at: string;
+  reason: string;
+  by?: string;
+}
+
+/** A journey ended by someone on the team rather than by the customer. */
+export interface JourneyCancellation {
+  type: 'cancelled';
+  at: string;
+  reason: string;
+  by?: string;
+}
+
+/** Who pauses, resumes or cancels a journey, and why (a resume needs no reason). */
+export interface SteeringRequest {
+  reason?: string;
+  by?: string;
 }
 
 /** Moving a journey in flight to another map version: the target map, and where renamed things went. */

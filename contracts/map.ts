@@ -36,6 +36,19 @@ export interface Audience {
   attributes?: Record<string, string | number | boolean>;
   /** An earlier step of this term ended so (checked when the touchpoint falls due). */
   stepOutcome?: { touchpoint: string; is: StepOutcome };
+  /** The customer fell in one of these arms of the map's experiment. */
+  experiment?: { id: string; arms: string[] };
+}
+
+/**
+ * A split of the map's customers into arms, to learn which touchpoints help: each customer falls in one arm by
+ * weight, decided by their id alone (the same arm on every replay, run and term), and audiences match on it.
+ * An arm no touchpoint names is a holdout.
+ */
+export interface Experiment {
+  id: string;
+  name?: string;
+  arms: { id: string; weight: number }[];
 }
 
 /** One level of an escalation, `afterDays` after the miss: mark at risk, and give someone a task. */
@@ -146,4 +159,5 @@ export interface JourneyMap {
   goals: Goal[];
   delivery: Delivery;
   renewal: { nextTermStage: string; termDays: number };
+  experiments: Experiment[];
 }

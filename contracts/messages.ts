@@ -7,6 +7,7 @@ import type { Owner } from './customer';
 import type { ProductEvent } from './events';
 import type {
   Booking,
+  JourneyPause,
   JourneyState,
   MeetingChangeRequest,
   MigrationPlan,
@@ -15,6 +16,7 @@ import type {
   OwnerReassignment,
   OwnerTask,
   PublishedMap,
+  SteeringRequest,
   TaskCompletion,
 } from './journey';
 import type { JourneyMap } from './map';
@@ -48,3 +50,12 @@ export const reassignOwnerUpdate = defineUpdate<OwnerReassignment, [{ role: stri
 
 /** Reschedules or cancels a booked call or training session; attendees get an updated invitation. */
 export const changeMeetingUpdate = defineUpdate<Booking, [MeetingChangeRequest]>('changeMeeting');
+
+/** Pauses the journey (a reason is required): nothing is performed and no stage moves until the resume. */
+export const pauseJourneyUpdate = defineUpdate<JourneyPause, [SteeringRequest]>('pauseJourney');
+
+/** Resumes a paused journey: what fell due meanwhile happens now, and the events held are acted on in order. */
+export const resumeJourneyUpdate = defineUpdate<JourneyPause & { resumedAt: string; eventsHeld: number }, [SteeringRequest]>('resumeJourney');
+
+/** Ends the journey for a reason a person gives (not a churn: the customer did not leave). */
+export const cancelJourneyUpdate = defineUpdate<{ cancelledAt: string; reason: string }, [SteeringRequest]>('cancelJourney');

@@ -15,7 +15,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PROJECT_ROOT } from '../src/config';
 import type { JourneyMap } from '../src/maps/schema';
-import { completeTaskUpdate, contactUnsubscribedSignal, productEventSignal } from '../contracts/messages';
+import { cancelJourneyUpdate, completeTaskUpdate, contactUnsubscribedSignal, pauseJourneyUpdate, productEventSignal, resumeJourneyUpdate } from '../contracts/messages';
 import { catalog, DAY_MS, productEvent } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
 import { freePort } from '../test/helpers/eventually';
@@ -47,6 +47,17 @@ const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
     await untilDay(30);
     await handle.signal(contactUnsubscribedSignal, { email: 'ana@acme.example', at: new Date(purchasedAt + 30 * DAY_MS).toISOString() });
     await untilDay(120);
+  },
+  // Paused on day 1 with a login held meanwhile, resumed on day 10, cancelled on day 30: steering in one history.
+  'paused-resumed-cancelled': async ({ handle, purchasedAt, untilDay }) => {
+    await untilDay(1);
+    await handle.executeUpdate(pauseJourneyUpdate, { args: [{ reason: 'contract under review', by: 'ops@success.example' }] });
+    await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt + DAY_MS));
+    await untilDay(10);
+    await handle.executeUpdate(resumeJourneyUpdate, { args: [{}] });
+    await untilDay(30);
+    await handle.executeUpdate(cancelJourneyUpdate, { args: [{ reason: 'duplicate account' }] });
+    await handle.result();
   },
   churns: async ({ handle, purchasedAt, untilDay }) => {
     await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt));

@@ -43,6 +43,13 @@ const envSchema = z.object({
     .string()
     .transform((list) => list.split(',').map((host) => host.trim()).filter(Boolean))
     .optional(),
+  /**
+   * The worker's Prometheus metrics (GET /metrics) on this port; unset, none (so several workers on one machine
+   * never fight over a port); 0, any free port (the worker logs which). `npm start` sets 9464.
+   */
+  WORKER_METRICS_PORT: port.optional(),
+  /** Where the worker's metrics listen: loopback unless set (0.0.0.0 in a container, for a scraper on its network). */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Requests a minute the API takes from one address, and with one API key; past it, 429. */
   API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(600),
   /** Unset: the local stack starts its mail catcher and points the engine at it. */

@@ -1,5 +1,5 @@
 /** The interpreter's search attributes by meaning, as Temporal's typed keys (in the order given: each upsert is a command). */
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
 import * as keys from '../contracts/search-attributes';
 import type { JourneySearchAttributes } from './interpreter/journey-env';
 
@@ -15,4 +15,15 @@ export function searchAttributeUpdates(attributes: JourneySearchAttributes): Sea
     else pairs.push({ key: keys.journeyTaskOwnersKey, value: value as string[] });
   }
   return pairs;
+}
+
+/**
+ * The pairs that change what the journey's search attributes hold now: an upsert that repeats a value (the
+ * stage the start already set) is a command and a history event for nothing. An unset list counts as empty.
+ */
+export function changedSearchAttributes(pairs: SearchAttributeUpdatePair[], current: TypedSearchAttributes): SearchAttributeUpdatePair[] {
+  return pairs.filter(({ key, value }) => {
+    const now: unknown = current.get(key);
+    return Array.isArray(value) ? JSON.stringify(now ?? []) !== JSON.stringify(value) : now !== value;
+  });
 }

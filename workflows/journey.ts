@@ -15,11 +15,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
-import type { JourneyInput, JourneyResult, MeetingChangeRequest, MigrationRequest, TaskCompletion } from '../contracts/journey';
+import type { JourneyInput, JourneyResult, MeetingChangeRequest, MigrationRequest, SteeringRequest, TaskCompletion } from '../contracts/journey';
+import type { Stage } from '../contracts/map';
 import * as messages from '../contracts/messages';
 import type { ProductEvent } from '../contracts/events';
 import { DAY_MS } from '../contracts/time';
 import { escalateMissedMilestone, runDueEscalations } from './interpreter/escalations';
+import { assignArms } from './interpreter/experiments';
 import { recordEvent } from './interpreter/events';
 import { iso, publishSearchAttributes, type Journey, type JourneyEnv } from './interpreter/journey';
 import { stageById, touchpointDefinition } from './interpreter/map-lookups';
@@ -30,28 +32,50 @@ import { changeableBooking, checkRole, completeTask, reassignOwner, recordUnsubs
 import { nextWakeTime } from './interpreter/next-wake';
 import { currentDetails, dueWork, holdBack, scheduleNextOccurrence } from './interpreter/schedule';
 import { advanceStage, enterFirstStage, firstTermState, leaveStage, nextTermState, recordGoals, stageExitReason } from './interpreter/stages';
-import { searchAttributeUpdates } from './journey-search-attributes';
+import { cancel, checkCancel, checkPause, checkResume, HELD_EVENTS_KEPT, holdEvent, pause, resume } from './interpreter/steering';
+import { changedSearchAttributes, searchAttributeUpdates } from './journey-search-attributes';
 import { changeMeeting, perform } from './perform';
 import { journeyFactRecorder } from './record-facts';
+import { wakeTimer } from './wake-timer';
 
 export type { JourneyInput, JourneyResult, JourneyState, TouchpointRecord } from '../contracts/journey';
 
-/** Temporal's side of the interpreter's needs. */
-const env: JourneyEnv = {
-  now: () => Date.now(),
-  patched,
-  upsertSearchAttributes: (attributes) => upsertSearchAttributes(searchAttributeUpdates(attributes)),
-  log,
-};
+/**
+ * Journeys started before it cancelled and re-armed their timer on every message, and upserted search
+ * attributes they already had: they keep doing so, to replay as they ran.
+ */
+const QUIET_WAITS = 'quiet-waits';
+
+/** The patches revision 2 includes (JOURNEY_REVISION): a journey of that revision runs them without asking. */
+const REVISION_2_PATCHES = new Set(['journey-facts', 'task-owners-search-attribute', 'owner-task-on-failure', QUIET_WAITS]);
+
+/** Temporal's side of the interpreter's needs, for a journey of the given revision. */
+function journeyEnv(revision: number): JourneyEnv {
+  const since = (patchId: string) => (revision >= 2 && REVISION_2_PATCHES.has(patchId)) || patched(patchId);
+  return {
+    now: () => Date.now(),
+    patched: since,
+    upsertSearchAttributes: (attributes) => {
+      const updates = searchAttributeUpdates(attributes);
+      const changed = since(QUIET_WAITS) ? changedSearchAttributes(updates, workflowInfo().typedSearchAttributes) : updates;
+      if (changed.length > 0) upsertSearchAttributes(changed);
+    },
+    log,
+  };
+}
 
 /** One customer's journey from purchase to churn: walks the map's stages, term after term. */
 export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResult> {
   const { customer } = input;
+  const env = journeyEnv(input.revision ?? 1);
   const resumed = input.state !== undefined;
   // Older journeys pinned maps of an older shape: read here, once, as today's language.
   const map = readPinnedMap(input.map);
   const j: Journey = { s: input.state ?? firstTermState(customer, map, input.clock?.dayMs ?? DAY_MS, Date.now()), customer, map, env };
-  if (!resumed) enterFirstStage(j);
+  if (!resumed) {
+    assignArms(j); // before the first stage schedules touchpoints whose audiences name arms
+    enterFirstStage(j);
+  }
   j.s.owners ??= { ...customer.owners };
   let changes = 0; // every message that may change what is due next wakes the loop
   // Meeting changes run one at a time, each taking its sequence number from the booking the one before left.
@@ -61,13 +85,17 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
   const inFlight = new Set<string>();
   // What the journey did goes to the engine database just before each wait (journey facts, ./record-facts).
   const facts = journeyFactRecorder(j);
+  const wake = wakeTimer();
 
   // Signals are checked here, in the workflow: one sent straight to Temporal with a malformed payload is
   // refused and recorded, never a failed workflow task.
   setHandler(messages.productEventSignal, (event: unknown) => {
     const problem = productEventProblem(event);
     if (problem) refuseSignal(j, 'productEvent', problem);
-    else if (recordEvent(j, event as ProductEvent)) changes += 1;
+    else if (j.s.paused) {
+      // Kept for the resume, in the order it came; acted on then.
+      if (!holdEvent(j, event as ProductEvent)) refuseSignal(j, 'productEvent', `paused, and ${HELD_EVENTS_KEPT} events are held already`);
+    } else if (recordEvent(j, event as ProductEvent)) changes += 1;
   });
   setHandler(messages.contactUnsubscribedSignal, (unsubscribe: unknown) => {
     const problem = unsubscribeProblem(unsubscribe);
@@ -115,34 +143,77 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     { validator: (request: MeetingChangeRequest) => void changeableBooking(j, request.bookingId) },
   );
 
-  publishSearchAttributes(j);
+  setHandler(
+    messages.pauseJourneyUpdate,
+    (request) => {
+      const paused = pause(j, request);
+      changes += 1;
+      return paused;
+    },
+    { validator: (request: SteeringRequest) => checkPause(j, request) },
+  );
+  setHandler(
+    messages.resumeJourneyUpdate,
+    (request) => {
+      const { pause: ended, held } = resume(j, request);
+      for (const event of held) recordEvent(j, event);
+      changes += 1;
+      return { ...ended, eventsHeld: held.length };
+    },
+    { validator: (request: SteeringRequest) => checkResume(j, request) },
+  );
+  setHandler(
+    messages.cancelJourneyUpdate,
+    (request) => {
+      cancel(j, request);
+      changes += 1;
+      return { cancelledAt: j.s.outcome!.at, reason: request.reason!.trim() };
+    },
+    { validator: (request: SteeringRequest) => checkCancel(j, request) },
+  );
 
-  while (!j.s.outcome) {
-    const stage = stageById(j.map, j.s.stage);
+  /** Does the next thing due in the stage, if anything is: says whether it did (the loop then looks again). */
+  async function actOnWhatIsDue(stage: Stage): Promise<boolean> {
     recordGoals(j);
     // What fell due before the stage ended (a worker was down, a relay was slow) still happens.
     const due = dueWork(j, stage);
     if (due && 'missed' in due) {
       escalateMissedMilestone(j, stage, due.missed);
-      continue;
+      return true;
     }
     if (due) {
       const record = due.touchpoint;
       const touchpoint = record.task ? undefined : touchpointDefinition(j.map, record.touchpointId);
-      if (touchpoint?.action === 'email' && holdBack(j, touchpoint, record)) continue;
+      if (touchpoint?.action === 'email' && holdBack(j, touchpoint, record)) return true;
       inFlight.add(record.key);
       await perform(j, touchpoint, record, () => facts.flush());
       inFlight.delete(record.key);
       scheduleNextOccurrence(j, stage, record);
-      continue;
+      return true;
     }
-    if (runDueEscalations(j, stage)) continue;
+    if (runDueEscalations(j, stage)) return true;
     const exitReason = stageExitReason(j, stage);
-    if (exitReason) {
-      advanceStage(j, stage, exitReason);
-      continue;
-    }
+    if (!exitReason) return false;
+    advanceStage(j, stage, exitReason);
+    return true;
+  }
 
+  /** Until `wakeAt` (for ever when undefined), or until a message may have changed what is due. */
+  async function waitUntil(wakeAt: number | undefined): Promise<void> {
+    const changesSeen = changes;
+    const somethingHappened = () => changes !== changesSeen;
+    facts.flush(); // sent, not awaited: the wait below starts in this same activation
+    if (env.patched(QUIET_WAITS)) await wake.wait(wakeAt, somethingHappened);
+    else if (wakeAt === undefined) await condition(somethingHappened);
+    else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
+  }
+
+  publishSearchAttributes(j);
+
+  while (!j.s.outcome) {
+    const stage = stageById(j.map, j.s.stage);
+    // A paused journey performs nothing and moves no stage: what falls due meanwhile waits for the resume.
+    if (!j.s.paused && (await actOnWhatIsDue(stage))) continue;
     if (workflowInfo().continueAsNewSuggested) {
       // A busy term (many product events) gets a fresh history; the state carries on as it is, once a
       // meeting change in flight has finished and what this run did is recorded.
@@ -151,16 +222,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       await continueAsNew<typeof journeyWorkflow>({ ...input, map: j.map, state: j.s });
     }
     setCurrentDetails(currentDetails(j, stage));
-    const wakeAt = nextWakeTime(j, stage);
-    const changesSeen = changes;
-    const somethingHappened = () => changes !== changesSeen;
-    facts.flush(); // sent, not awaited: the wait below starts in this same activation
-    if (wakeAt === undefined) await condition(somethingHappened);
-    else await condition(somethingHappened, Math.max(wakeAt - Date.now(), 1));
+    await waitUntil(j.s.paused ? undefined : nextWakeTime(j, stage));
   }
 
   await condition(allHandlersFinished); // a meeting change in flight finishes in this run, and is recorded
-  if (j.s.outcome.type === 'renewed') {
+  const outcome = j.s.outcome;
+  if (outcome.type === 'renewed') {
     log.info('Customer renewed: the journey continues into the next term', { term: j.s.term + 1 });
     const next = nextTermState(j);
     // The ending term's last facts (its outcome, the stage left) and the next term's first, in one batch.
@@ -168,8 +235,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
     await continueAsNew<typeof journeyWorkflow>({ ...input, map: j.map, state: next });
   }
   const endedAt = iso(Date.now());
-  leaveStage(j.s, 'churned', endedAt);
-  env.upsertSearchAttributes({ stage: 'churned' });
-  await facts.flushBeforeLeaving([j]); // the churn and the last stage left are recorded before the journey ends
-  return { outcome: 'churned', terms: j.s.term, endedAt };
+  const ended = outcome.type === 'cancelled' ? 'cancelled' : 'churned';
+  leaveStage(j.s, outcome.type === 'cancelled' ? `cancelled: ${outcome.reason}` : 'churned', endedAt);
+  env.upsertSearchAttributes({ stage: ended });
+  await facts.flushBeforeLeaving([j]); // the end and the last stage left are recorded before the journey ends
+  return { outcome: ended, terms: j.s.term, endedAt, ...(outcome.type === 'cancelled' ? { reason: outcome.reason } : {}) };
 }

@@ -4,6 +4,7 @@
  */
 import { ActivityFailure, ApplicationFailure, currentUpdateInfo, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { CustomerDetails } from '../contracts/customer';
 import type { Booking, MeetingChangeRequest, TouchpointRecord } from '../contracts/journey';
 import type { Touchpoint } from '../contracts/map';
 import { iso, publishTaskOwners, stageOf, type Journey } from './interpreter/journey';
@@ -42,7 +43,7 @@ export async function perform(
   record: TouchpointRecord,
   beforeActivity: () => void = () => undefined,
 ): Promise<void> {
-  const { s, customer, map } = j;
+  const { s, map } = j;
   const stage = stageOf(j, record);
   if (skipBeforePerforming(j, stage, record, touchpoint?.audience?.stepOutcome)) return;
   beforeActivity(); // not awaited: the touchpoint's activity is scheduled in the same activation
@@ -53,7 +54,7 @@ export async function perform(
   const { workflowId, firstExecutionRunId } = workflowInfo();
   const key = `${workflowId}/${firstExecutionRunId}/term-${s.term}/${record.key}`;
   // Templates speak of this term's renewal, not the first one's.
-  const termCustomer = { ...customer, renewalDate: s.renewalDate };
+  const termCustomer = customerDetails(j);
   const journey = { stage: stage.id, stageName: stage.name, term: s.term, mapName: map.name };
   const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name, journey };
   const action = touchpoint ?? { action: 'task' as const, ...record.task!, owner: record.ownerRole };
@@ -132,7 +133,7 @@ export async function changeMeeting(j: Journey, booking: Booking, request: Meeti
       {
         // The update's id: a client retrying the same change gets it once; another change is another delivery.
         key: `${workflowId}/${firstExecutionRunId}/${booking.bookingId}/change-${currentUpdateInfo()!.id}`,
-        customer: { ...j.customer, renewalDate: j.s.renewalDate },
+        customer: customerDetails(j),
         booking,
         change: request.change,
       },
@@ -142,4 +143,10 @@ export async function changeMeeting(j: Journey, booking: Booking, request: Meeti
   const current = j.s.bookings.find((b) => b.bookingId === request.bookingId)!;
   Object.assign(current, changed);
   return current;
+}
+
+/** The customer as activities see it: this term's renewal (templates speak of it), and not the owners. */
+function customerDetails(j: Journey): CustomerDetails {
+  const { owners: _owners, ...details } = j.customer;
+  return { ...details, renewalDate: j.s.renewalDate };
 }

@@ -6,7 +6,7 @@
  * The journey calls `flush` only just before it waits (a timer, a touchpoint's activity), so each workflow
  * task that changed something records it once, before anyone can read the journey's next answer.
  */
-import { ActivityFailure, allHandlersFinished, condition, log, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, log, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { FactBatch } from '../contracts/facts';
 import { markRecorded, nextFactBatch, recordedAlready, type RecordedFacts } from './interpreter/facts';
@@ -52,7 +52,7 @@ export function journeyFactRecorder(j: Journey): JourneyFactRecorder {
   function flush(journeys: readonly Journey[] = [j]): void {
     // Journeys from before facts keep their recorded commands; from their first new workflow task on they
     // record, their earlier facts with the first batch.
-    if (!patched('journey-facts')) return;
+    if (!j.env.patched('journey-facts')) return;
     const batch = nextFactBatch(journeys, journeyId, recorded);
     if (!batch) return;
     // Counted before it goes: whatever became of this batch, the next one is newer.
@@ -78,7 +78,7 @@ export function journeyFactRecorder(j: Journey): JourneyFactRecorder {
   async function flushBeforeLeaving(journeys: readonly Journey[]): Promise<void> {
     for (;;) {
       await condition(allHandlersFinished);
-      if (!patched('journey-facts')) return;
+      if (!j.env.patched('journey-facts')) return;
       flush(journeys);
       await Promise.all([...inFlight]);
       if (!allHandlersFinished()) continue; // a handler began while the batches went: its changes go too

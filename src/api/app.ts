@@ -1,8 +1,7 @@
 import path from 'node:path';
 import express, { type Request } from 'express';
-import { z } from 'zod';
 import { PROJECT_ROOT } from '../config';
-import { customerIdSchema, ownerSchema, purchaseSchema, roleName } from '../journeys/customer';
+import { ownerSchema, purchaseSchema } from '../journeys/customer';
 import type { SuppressionList } from '../delivery/suppressions';
 import { unsubscribeRouter } from './unsubscribe';
 import { inboundWebhookRouter } from './inbound-webhooks';
@@ -10,18 +9,38 @@ import { CODEC_BASE_PATH, codecEndpoint } from './codec-endpoint';
 import type { PayloadCodec } from '@temporalio/common';
 import { productEventSchema } from '../journeys/events';
 import type { JourneyService } from '../journeys/service';
+import type { JourneyTimelines } from '../journeys/timeline';
 import type { EmailTemplates } from '../delivery/templates';
 import { parseMap, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
 import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
-import type { TaskReader } from '../facts/journey-facts';
+import type { JourneyStageReader, TaskReader } from '../facts/journey-facts';
 import { NotFoundError } from '../errors';
 import type { ApiKeyVerifier } from '../auth/api-keys';
 import { authorizer } from './authorize';
 import { errorHandler } from './errors';
 import { hardening, MAX_BODY_BYTES, type HardeningOptions } from './hardening';
 import { apiMetrics } from './metrics';
+import { addAnalyticsRoutes } from './analytics-routes';
+import type { JourneyAnalytics } from '../analytics/journey-analytics';
+import { apiDescription } from './api-description';
+import {
+  bookingChangeBody,
+  bookingParams,
+  cancelRequest,
+  customerParams,
+  journeyFilter,
+  mailFilter,
+  mapQuery,
+  meetingChange,
+  migrationOrder,
+  ownerParams,
+  pauseRequest,
+  resumeRequest,
+  taskCompletion,
+  taskFilter,
+} from './request-schemas';
 
 export interface AppDeps {
   journeys: JourneyService;
@@ -40,7 +59,13 @@ export interface AppDeps {
   inboundWebhookSecrets?: readonly string[];
   /** Owners' worklists, read from the engine database (the journeys keep their open tasks and completions there). */
   tasks: TaskReader;
-  /** The API keys requests must carry (all routes but health, readiness, the unsubscribe pages and the signed inbound webhooks). */
+  /** Running journeys by stage, from the engine database, for GET /metrics; without it, /metrics has no journeys_by_stage. */
+  journeyStages?: JourneyStageReader;
+  /** Each customer's timeline (GET /v1/customers/:customerId/timeline); without it, that route is absent. */
+  timelines?: JourneyTimelines;
+  /** Funnels, attainment, touchpoints and outcomes over journey facts (GET /v1/analytics/*); without it, those routes are absent. */
+  analytics?: JourneyAnalytics;
+  /** The API keys requests must carry (all routes but health, readiness, the API description, the unsubscribe pages and the signed inbound webhooks). */
   keys: ApiKeyVerifier;
   /** The allowed Host names and the rate limits. */
   http: HardeningOptions;
@@ -53,41 +78,6 @@ export interface AppDeps {
   log: Logger;
 }
 
-const customerParams = z.object({ customerId: customerIdSchema });
-/** Text that goes into a Temporal visibility query: a control character (NUL) or a lone surrogate breaks the query itself. */
-const queryText = z.string().regex(/^[^\p{Cc}\p{Cs}]*$/u, 'must not contain control characters or unpaired surrogates');
-const idMapping = z.record(z.string().min(1), z.string().min(1));
-const migrationOrder = z.strictObject({
-  mapId: z.string().min(1),
-  toVersion: z.number().int().min(1),
-  query: queryText.min(1).max(2000).optional(),
-  dryRun: z.boolean().default(false),
-  stageMapping: idMapping.optional(),
-  milestoneMapping: idMapping.optional(),
-});
-const taskCompletion = z.strictObject({
-  outcome: z.string().trim().min(1).max(200),
-  notes: z.string().max(5000).optional(),
-});
-const taskFilter = z.object({
-  owner: z.email(),
-  status: z.enum(['open', 'done', 'all']).default('open'),
-});
-const meetingChange = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('reschedule'),
-    startsAt: z.iso.datetime({ offset: true, error: 'must be a date-time with offset (2026-12-03T14:00:00Z)' }),
-  }),
-  z.strictObject({ type: z.literal('cancel'), reason: z.string().trim().min(1).max(500) }),
-]);
-const journeyFilter = z.object({
-  status: z.enum(['running', 'all']).optional(),
-  stage: queryText.min(1).optional(),
-  segment: queryText.min(1).optional(),
-  owner: queryText.min(1).optional(),
-  atRisk: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
-});
-
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
 export function createApp(deps: AppDeps): express.Express {
   const { journeys, maps, templates, team, mailbox, suppressions, unsubscribeSecret, tasks, readiness, console: consoleSettings, log } = deps;
@@ -95,7 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // First: every answer is counted, those the hardening refuses too.
-  const metrics = apiMetrics();
+  const metrics = apiMetrics({ journeyStages: deps.journeyStages, log });
   app.use(metrics.middleware);
   app.use(hardening(deps.http, CODEC_BASE_PATH));
   // Before the JSON parser: a webhook's signature covers its body as sent, so that router reads it raw.
@@ -122,6 +112,11 @@ export function createApp(deps: AppDeps): express.Express {
     const ready = Object.values(checks).every((check) => check.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+  // The API described (OpenAPI 3.1, from the routes' zod schemas) and its page: no key, they hold no customer data.
+  const description = apiDescription({ mail: Boolean(mailbox), analytics: Boolean(deps.analytics), timeline: Boolean(deps.timelines) });
+  app.get('/openapi.json', description.document);
+  app.get('/docs', description.page);
+  app.use('/docs', description.files);
   // Prometheus scrapes with a bearer token of a key that holds journeys:read.
   app.get('/metrics', allow('journeys:read'), metrics.handler);
 
@@ -145,16 +140,37 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(await journeys.journeyState(customerId));
   });
 
+  const { timelines } = deps;
+  if (timelines) {
+    app.get('/v1/customers/:customerId/timeline', allow('journeys:read'), async (req: Request<{ customerId: string }>, res) => {
+      const { customerId } = customerParams.parse(req.params);
+      res.json(await timelines.timeline(customerId));
+    });
+  }
+
   app.put('/v1/customers/:customerId/owners/:role', allow('journeys:write'), async (req: Request<{ customerId: string; role: string }>, res) => {
-    const { customerId, role } = customerParams.extend({ role: roleName }).parse(req.params);
+    const { customerId, role } = ownerParams.parse(req.params);
     res.json(await journeys.reassignOwner(customerId, role, ownerSchema.parse(req.body)));
   });
 
+  app.post('/v1/customers/:customerId/pause', allow('journeys:write'), async (req: Request<{ customerId: string }>, res) => {
+    const { customerId } = customerParams.parse(req.params);
+    res.json(await journeys.pauseJourney(customerId, pauseRequest.parse(req.body ?? {})));
+  });
+
+  app.post('/v1/customers/:customerId/resume', allow('journeys:write'), async (req: Request<{ customerId: string }>, res) => {
+    const { customerId } = customerParams.parse(req.params);
+    res.json(await journeys.resumeJourney(customerId, resumeRequest.parse(req.body ?? {})));
+  });
+
+  app.post('/v1/customers/:customerId/cancel', allow('journeys:write'), async (req: Request<{ customerId: string }>, res) => {
+    const { customerId } = customerParams.parse(req.params);
+    res.json(await journeys.cancelJourney(customerId, cancelRequest.parse(req.body ?? {})));
+  });
+
   app.post('/v1/customers/:customerId/bookings/:bookingId/:change', allow('journeys:write'), async (req: Request<{ customerId: string; bookingId: string; change: string }>, res) => {
-    const { customerId, bookingId, change } = customerParams
-      .extend({ bookingId: z.string().min(1).max(100), change: z.enum(['reschedule', 'cancel']) })
-      .parse(req.params);
-    const body = z.object({}).loose().parse(req.body ?? {});
+    const { customerId, bookingId, change } = bookingParams.parse(req.params);
+    const body = bookingChangeBody.parse(req.body ?? {});
     res.json(await journeys.changeMeeting(customerId, { bookingId, change: meetingChange.parse({ ...body, type: change }) }));
   });
 
@@ -173,7 +189,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/v1/maps/:mapId', allow('journeys:read'), async (req: Request<{ mapId: string }>, res) => {
-    const { version } = z.object({ version: z.coerce.number().int().min(1).optional() }).parse(req.query);
+    const { version } = mapQuery.parse(req.query);
     const map = await maps.get(req.params.mapId, version);
     if (!map) throw new NotFoundError(`no published map "${req.params.mapId}"${version ? ` version ${version}` : ''}`);
     res.json(map);
@@ -198,9 +214,11 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ journeys: await journeys.listJourneys(journeyFilter.parse(req.query)) });
   });
 
+  if (deps.analytics) addAnalyticsRoutes(app, allow, deps.analytics);
+
   if (mailbox) {
     app.get('/v1/mail', allow('journeys:read'), async (req, res) => {
-      const filter = z.object({ to: z.email().optional(), journey: z.string().min(1).optional() }).parse(req.query);
+      const filter = mailFilter.parse(req.query);
       res.json({ mail: await mailbox.list(filter) });
     });
     app.get('/v1/mail/:id.eml', allow('journeys:read'), async (req: Request<{ id: string }>, res) => {

@@ -27,7 +27,7 @@ export const MAX_CODEC_BODY_BYTES = 4 * 1024 * 1024;
 const CODEC_RATE_FACTOR = 10;
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
-const payloadsBody = z.object({
+export const payloadsBody = z.object({
   payloads: z.array(z.object({ metadata: z.record(z.string(), base64).nullish(), data: base64.nullish() }).loose()).max(100_000),
 });
 /** A payload as protobuf JSON: metadata values and data in base64. */

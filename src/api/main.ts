@@ -4,6 +4,7 @@ import { databaseReachable } from '../db/database';
 import { openEngineDatabase } from '../db/open-engine-database';
 import { PgSuppressionList } from '../delivery/suppressions';
 import { PgJourneyFacts } from '../facts/journey-facts';
+import { JourneyAnalytics } from '../analytics/journey-analytics';
 import { JourneyService } from '../journeys/service';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
@@ -12,6 +13,7 @@ import { MapCatalog } from '../maps/catalog';
 import { MapRegistry } from '../maps/registry';
 import { connectClient, temporalReachable } from '../temporal/client';
 import { EncryptionCodec } from '../temporal/payload-codec';
+import { JourneyTimelines } from '../journeys/timeline';
 import { createApp } from './app';
 import { serve } from './serve';
 
@@ -29,6 +31,8 @@ runMain(async () => {
   const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
   const db = await openEngineDatabase(config, log);
   const suppressions = new PgSuppressionList(db);
+  const facts = new PgJourneyFacts(db);
+  const temporalUi = { url: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE };
   const app = createApp({
     journeys,
     maps,
@@ -39,11 +43,14 @@ runMain(async () => {
     unsubscribeSecret,
     unsubscribePreviousSecrets: config.UNSUBSCRIBE_PREVIOUS_SECRETS ?? [],
     inboundWebhookSecrets: config.INBOUND_WEBHOOK_SECRETS ?? [],
-    tasks: new PgJourneyFacts(db),
+    tasks: facts,
+    journeyStages: facts,
+    analytics: new JourneyAnalytics(db),
+    timelines: new JourneyTimelines(client, journeys, maps, facts, temporalUi),
     keys: new ApiKeys(db),
     http: { allowedHosts: config.allowedHosts, requestsPerMinute: config.API_RATE_LIMIT },
     readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
-    console: { temporalUiUrl: config.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
+    console: { temporalUiUrl: temporalUi.url, namespace: temporalUi.namespace },
     payloadCodec: new EncryptionCodec(payloadKeys),
     log,
   });

@@ -1,10 +1,15 @@
 /**
- * Prometheus metrics for the API (GET /metrics): the process's own (CPU, memory, event loop lag, GC) and each
- * answer counted and timed by method, route and status. The route is the express route pattern
- * (/v1/customers/:customerId/journey), never the path as sent: paths carry customer ids and API keys.
+ * Prometheus metrics for the API (GET /metrics): the process's own (CPU, memory, event loop lag, GC), each
+ * answer counted and timed by method, route and status, and the running journeys by stage (the whole engine's,
+ * from its database). The route is the express route pattern (/v1/customers/:customerId/journey), never the
+ * path as sent: paths carry customer ids and API keys.
  */
 import type { Request, RequestHandler } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { JourneyStageReader } from '../facts/journey-facts';
+import type { Logger } from '../logger';
+import { journeysByStageGauge } from '../metrics/journeys-by-stage';
+import { metricsRegistry } from '../metrics/registry';
 
 /** The route label of a request no route matched (unknown paths, the console's files, requests refused before routing). */
 export const UNMATCHED = '(unmatched)';
@@ -17,10 +22,13 @@ export interface ApiMetrics {
   registry: Registry;
 }
 
-/** The metrics of one app, in a registry of its own (not the global one): each app a test makes counts on its own. */
-export function apiMetrics(): ApiMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/**
+ * The metrics of one app, in a registry of its own (not the global one): each app a test makes counts on its own.
+ * With `journeyStages`, the journeys by stage too, read at each scrape.
+ */
+export function apiMetrics(options: { journeyStages?: JourneyStageReader; log?: Logger } = {}): ApiMetrics {
+  const registry = metricsRegistry();
+  if (options.journeyStages) journeysByStageGauge(registry, options.journeyStages, options.log);
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status',

@@ -13,6 +13,7 @@ import { loadMapFile, loadTeamFile, MapCatalog, MapFileError, TEAM_FILE, TRAINER
 import { renderMermaid } from '../maps/render/mermaid';
 import { renderSvg } from '../maps/render/svg';
 import { keysCommand, KEYS_USAGE } from './keys-command';
+import { reportCommand, REPORT_USAGE } from './report-command';
 import { describeMap, UsageError } from './usage';
 
 const USAGE = `journeys: the map author's tool
@@ -32,6 +33,8 @@ const USAGE = `journeys: the map author's tool
                                                  lists what would change for each journey
 
 ${KEYS_USAGE}
+
+${REPORT_USAGE}
 
 Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml;\nAPI keys live in the engine database (DATABASE_URL). Commands that reach Temporal (publish, migrate) need\nPAYLOAD_KEYS, the keys the engine encrypts journeys with.`;
 
@@ -161,6 +164,14 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      segment: { type: 'string' },
+      plan: { type: 'string' },
+      cohort: { type: 'string' },
+      from: { type: 'string' },
+      'map-version': { type: 'string' },
+      milestone: { type: 'string' },
+      touchpoint: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -184,6 +195,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'migrate') return migrate(values);
   if (group === 'keys') return keysCommand(loadConfig(), command, rest, values);
+  if (group === 'report') {
+    if (command !== undefined) throw new UsageError(`report: takes flags only, not "${positionals.slice(1).join(' ')}"\n\n${REPORT_USAGE}`);
+    return reportCommand(loadConfig(), values);
+  }
   if (group === 'maps' && command === 'publish') {
     return publish(rest, ...engine());
   }

@@ -6,7 +6,6 @@
  * that checks first and writes after.
  */
 import { sql, type Kysely, type Migration } from 'kysely';
-import { FACT_KINDS } from '../../contracts/facts';
 
 /** Runs statements one at a time (a parameterised query may hold only one). */
 async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
@@ -14,7 +13,30 @@ async function run(db: Kysely<unknown>, statements: string[]): Promise<void> {
 }
 
 const quoted = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
-const kinds = quoted(FACT_KINDS);
+/** The fact kinds when the facts table was made (contracts/facts.ts FACT_KINDS has grown since: later kinds come with later migrations). */
+const FIRST_FACT_KINDS = [
+  'stage.entered',
+  'stage.left',
+  'milestone.reached',
+  'milestone.missed',
+  'touchpoint.done',
+  'touchpoint.failed',
+  'touchpoint.skipped',
+  'touchpoint.unconfirmed',
+  'meeting.attended',
+  'meeting.no-show',
+  'task.opened',
+  'task.completed',
+  'risk.marked',
+  'goal.met',
+  'goal.missed',
+  'outcome.renewed',
+  'outcome.churned',
+  'migration',
+];
+const kinds = quoted(FIRST_FACT_KINDS);
+/** Kinds of facts that steering and experiments added: a person paused, resumed or cancelled a journey; an arm assigned. */
+const STEERING_FACT_KINDS = ['outcome.cancelled', 'journey.paused', 'journey.resumed', 'experiment.assigned'];
 /** The scopes API keys had when their table was made (migrations stay as they ran: later scopes come with later ones). */
 const FIRST_SCOPES = ['purchases:write', 'events:write', 'journeys:read', 'journeys:write', 'maps:write'];
 
@@ -134,6 +156,18 @@ export const migrations: Record<string, Migration> = {
         // Keys that may read the payloads Temporal keeps (the codec endpoint the Temporal UI decodes with).
         'ALTER TABLE api_keys DROP CONSTRAINT api_keys_scopes_check',
         `ALTER TABLE api_keys ADD CONSTRAINT api_keys_scopes_check CHECK (cardinality(scopes) > 0 AND scopes <@ ARRAY[${quoted([...FIRST_SCOPES, 'payloads:decode'])}]::text[])`,
+      ]),
+  },
+
+  '0004-steering-and-experiments': {
+    // Journeys a person paused, resumed or cancelled (their facts, and a journey that ended cancelled), and the
+    // arm of an experiment each customer fell in.
+    up: (db) =>
+      run(db, [
+        'ALTER TABLE journey_facts DROP CONSTRAINT journey_facts_kind_check',
+        `ALTER TABLE journey_facts ADD CONSTRAINT journey_facts_kind_check CHECK (kind IN (${quoted([...FIRST_FACT_KINDS, ...STEERING_FACT_KINDS])}))`,
+        'ALTER TABLE journeys DROP CONSTRAINT journeys_status_check',
+        "ALTER TABLE journeys ADD CONSTRAINT journeys_status_check CHECK (status IN ('running', 'churned', 'cancelled'))",
       ]),
   },
 };

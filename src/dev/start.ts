@@ -10,6 +10,9 @@ import { ensureTemporalCli } from '../temporal/binaries';
 import { localSecrets } from './local-secrets';
 import { startTemporalDevServer, type DevServer } from '../temporal/dev-server';
 
+/** Where `npm start`'s worker serves its metrics unless WORKER_METRICS_PORT is set (the port Prometheus exporters commonly take). */
+const LOCAL_WORKER_METRICS_PORT = 9464;
+
 /**
  * `npm start`: the whole engine on this machine. A Temporal dev server on SQLite in the data folder
  * (unless TEMPORAL_ADDRESS names another), the engine's PostgreSQL in the data folder (unless DATABASE_URL
@@ -77,10 +80,12 @@ runMain(async () => {
     env.MAIL_CATCHER_DIR = dir;
   }
 
+  // The worker's metrics are on here (off by default elsewhere): at a fixed port unless WORKER_METRICS_PORT names one.
+  const workerMetricsPort = config.WORKER_METRICS_PORT ?? LOCAL_WORKER_METRICS_PORT;
   for (const name of ['worker', 'api']) {
     const child = spawn(process.execPath, [path.join(__dirname, '..', name, 'main.js')], {
       // Only the API checks inbound webhooks; one set in the environment wins, as every variable does.
-      env: name === 'api' ? { INBOUND_WEBHOOK_SECRETS, ...env } : env,
+      env: name === 'api' ? { INBOUND_WEBHOOK_SECRETS, ...env } : { ...env, WORKER_METRICS_PORT: String(workerMetricsPort) },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.once('exit', (code) => {
@@ -98,6 +103,7 @@ The customer journey engine is running.
   API and console   ${apiUrl}            (GET /healthz, POST /v1/purchases, ...)
   Temporal UI       ${devServer?.uiUrl ? `${devServer.uiUrl}   (payloads decrypted by ${apiUrl}/v1/codec)` : `(your Temporal server; codec endpoint ${apiUrl}/v1/codec)`}
   Temporal gRPC     ${env.TEMPORAL_ADDRESS}
+  Worker metrics    ${workerMetricsPort === 0 ? '(a free port: the worker logs "worker metrics at ...")' : `http://${['0.0.0.0', '::'].includes(config.WORKER_METRICS_HOST) ? 'localhost' : config.WORKER_METRICS_HOST}:${workerMetricsPort}/metrics`}   (the API's at ${apiUrl}/metrics, with the key)
   PostgreSQL        ${postgres ? `127.0.0.1:${config.POSTGRES_PORT}, database journeys (data in ${path.join(config.DATA_DIR, 'postgres')})` : '(DATABASE_URL)'}
   Mail catcher      ${catcher ? `smtp://127.0.0.1:${catcher.port}, messages in ${env.MAIL_CATCHER_DIR} and at ${apiUrl}/v1/mail` : env.SMTP_URL}
   API key           ${DEV_API_KEY}

@@ -13,8 +13,24 @@ import { inTransaction, type Database } from '../db/database';
 
 /** Where journeys record what they did; written by the recordJourneyFacts activity. */
 export interface JourneyFactStore {
-  /** Records a batch in one transaction: facts already recorded are left as they are. */
-  record(batch: FactBatch): Promise<void>;
+  /**
+   * Records a batch in one transaction: facts already recorded are left as they are. Returns the facts this batch
+   * added (committed), none of those recorded before: what the worker's metrics count.
+   */
+  record(batch: FactBatch): Promise<JourneyFact[]>;
+}
+
+/** How many running journeys stand in one stage of one map, at risk or not. */
+export interface StageCount {
+  mapId: string;
+  stage: string;
+  atRisk: boolean;
+  journeys: number;
+}
+
+/** What the API's metrics read: running journeys by map, stage and risk, from the journeys table (every worker's). */
+export interface JourneyStageReader {
+  journeysByStage(): Promise<StageCount[]>;
 }
 
 /** An owner's task as the worklist shows it: the task, and whose journey it is. */
@@ -26,6 +42,12 @@ export interface TaskReader {
   openTasks(owner?: string): Promise<ListedTask[]>;
   /** Tasks the owner completed, by due date. */
   doneTasks(owner: string): Promise<ListedTask[]>;
+}
+
+/** What a customer's timeline reads: the facts of their latest journey. */
+export interface JourneyHistoryReader {
+  /** The facts of the customer's latest journey (a returning customer's earlier journey is another), oldest first. */
+  factsOfLatestJourney(customerId: string): Promise<RecordedFact[]>;
 }
 
 export type RecordedFact = JourneyFact & { journeyId: string; customerId: string; segment: string; plan: string; recordedAt: string };
@@ -64,12 +86,14 @@ const factFromRow = (row: FactRow): RecordedFact => ({
 
 // Facts and tasks go as one JSON parameter each (jsonb_to_recordset): one statement, however many rows.
 // Sorted by key, so two transactions writing the same facts take their index locks in the same order.
+// RETURNING names only the rows inserted: a fact another batch (a retry, a replay, another worker) recorded is not.
 const INSERT_FACTS = `
   INSERT INTO journey_facts (fact_key, journey_id, customer_id, kind, subject, at, term, map_id, map_version, segment, plan, detail)
   SELECT f.key, $2, $3, f.kind, f.subject, f.at, f.term, f."mapId", f."mapVersion", $4, $5, f.detail
   FROM jsonb_to_recordset($1::jsonb) AS f(key text, kind text, subject text, at timestamptz, term integer, "mapId" text, "mapVersion" integer, detail jsonb)
   ORDER BY f.key
-  ON CONFLICT (fact_key) DO NOTHING`;
+  ON CONFLICT (fact_key) DO NOTHING
+  RETURNING fact_key`;
 
 // RETURNING says whether this batch was the newer one: only then are the journey's open tasks replaced.
 const UPSERT_JOURNEY = `
@@ -91,16 +115,19 @@ const INSERT_OPEN_TASKS = `
   ON CONFLICT (task_id) DO UPDATE SET journey_id = EXCLUDED.journey_id, customer_id = EXCLUDED.customer_id,
     owner_email = EXCLUDED.owner_email, due_at = EXCLUDED.due_at, task = EXCLUDED.task`;
 
-export class PgJourneyFacts implements JourneyFactStore, TaskReader {
+export class PgJourneyFacts implements JourneyFactStore, TaskReader, JourneyStageReader, JourneyHistoryReader {
   constructor(private readonly db: Database) {}
 
-  async record(batch: FactBatch): Promise<void> {
+  async record(batch: FactBatch): Promise<JourneyFact[]> {
     const { journeyId, customerId, segment, plan, snapshot, openTasks } = batch;
-    await inTransaction(this.db, async (client) => {
+    return inTransaction(this.db, async (client) => {
+      let added: JourneyFact[] = [];
       if (batch.facts.length > 0) {
-        await client.query(INSERT_FACTS, [JSON.stringify(batch.facts), journeyId, customerId, segment, plan]);
+        const inserted = await client.query<{ fact_key: string }>(INSERT_FACTS, [JSON.stringify(batch.facts), journeyId, customerId, segment, plan]);
+        const keys = new Set(inserted.rows.map((row) => row.fact_key));
+        added = batch.facts.filter((fact) => keys.has(fact.key));
       }
-      if (!snapshot) return;
+      if (!snapshot) return added;
       const upserted = await client.query(UPSERT_JOURNEY, [
         journeyId,
         snapshot.customerId,
@@ -117,11 +144,20 @@ export class PgJourneyFacts implements JourneyFactStore, TaskReader {
         batch.sequence,
       ]);
       // An older batch than the one recorded: its snapshot and open tasks are out of date.
-      if (upserted.rowCount === 0 || !openTasks) return;
+      if (upserted.rowCount === 0 || !openTasks) return added;
       // The journey's row is locked by the upsert until commit: no other batch of it writes its tasks meanwhile.
       await client.query('DELETE FROM open_tasks WHERE journey_id = $1', [journeyId]);
       if (openTasks.length > 0) await client.query(INSERT_OPEN_TASKS, [JSON.stringify(openTasks), journeyId, customerId]);
+      return added;
     });
+  }
+
+  async journeysByStage(): Promise<StageCount[]> {
+    const { rows } = await this.db.query<{ map_id: string; stage: string; at_risk: boolean; journeys: number }>(
+      `SELECT map_id, stage, at_risk, count(*)::int AS journeys FROM journeys WHERE status = 'running'
+       GROUP BY map_id, stage, at_risk ORDER BY map_id, stage, at_risk`,
+    );
+    return rows.map((row) => ({ mapId: row.map_id, stage: row.stage, atRisk: row.at_risk, journeys: row.journeys }));
   }
 
   async openTasks(owner?: string): Promise<ListedTask[]> {
@@ -141,6 +177,16 @@ export class PgJourneyFacts implements JourneyFactStore, TaskReader {
       [owner],
     );
     return rows.map((row) => ({ ...row.detail, customerId: row.customer_id }));
+  }
+
+  async factsOfLatestJourney(customerId: string): Promise<RecordedFact[]> {
+    const { rows } = await this.db.query<FactRow>(
+      `SELECT f.* FROM journey_facts f
+        WHERE f.journey_id = (SELECT journey_id FROM journeys WHERE customer_id = $1 ORDER BY started_at DESC LIMIT 1)
+        ORDER BY f.at, f.fact_key`,
+      [customerId],
+    );
+    return rows.map(factFromRow);
   }
 
   /** Every fact of one journey, in the order they happened. */

@@ -64,8 +64,8 @@ const termMessage = { path: ['renewalDate'], message: 'must be between 28 days a
 export const customerSchema = customerFields.refine(termIsSane, termMessage);
 
 /**
- * The variables a touchpoint's email template may use: the customer's fields, their contact, the
- * owner of the moment and the contact's unsubscribe link. Attributes and owners are open maps, so
+ * The variables a touchpoint's email template may use: the customer's fields but its owners, their
+ * contact, the owner of the moment and the contact's unsubscribe link. Attributes are an open map, so
  * any name below them is allowed.
  */
 /** What a touchpoint email knows of the journey (activities/deps.ts JourneyFacts). */
@@ -79,11 +79,13 @@ export function isTouchpointVariable(variable: string): boolean {
   if (root === 'contact' || root === 'owner') return rest === undefined && person.includes(field ?? '');
   if (root !== 'customer' || !field || !(field in customerFields.shape)) return false;
   if (field === 'contact') return person.includes(rest ?? '') && variable.split('.').length === 3;
-  if (field === 'attributes' || field === 'owners') return rest !== undefined;
+  // Not customer.owners: the purchase's owners, stale after a reassignment (owner.* is the owner of the moment).
+  if (field === 'owners') return false;
+  if (field === 'attributes') return rest !== undefined;
   return rest === undefined;
 }
 
-export type { Customer, Owner, Person } from '../../contracts/customer';
+export type { Customer, CustomerDetails, Owner, Person } from '../../contracts/customer';
 
 const schemasMatchTheContract: [
   Same<z.infer<typeof personSchema>, Contract.Person>,

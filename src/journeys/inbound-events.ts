@@ -74,8 +74,8 @@ function customerIdFrom(candidates: readonly [field: string, value: unknown][]):
 }
 
 // Segment (https://segment.com/docs/connections/spec/track/). Only what the mapping reads is checked.
-const segmentCall = z.looseObject({ type: z.string().trim().min(1).max(50) });
-const segmentTrack = z.looseObject({
+export const segmentCall = z.looseObject({ type: z.string().trim().min(1).max(50) });
+export const segmentTrack = z.looseObject({
   type: z.literal('track'),
   event: z.string().trim().min(1).max(200),
   messageId: z.string().trim().min(1).max(200),
@@ -137,7 +137,7 @@ export function fromSegment(body: unknown): InboundOutcome {
 }
 
 // Stripe (https://docs.stripe.com/api/events/object). `created` is unix seconds.
-const stripeEvent = z.looseObject({
+export const stripeEvent = z.looseObject({
   id: z.string().trim().min(1).max(200),
   type: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'must be a Stripe event type such as "invoice.paid"'),
   created: z.number().int().min(0).max(253_402_300_799, 'must be unix seconds'),

@@ -11,14 +11,17 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { customerOfTask } from './tasks';
 import type {
   Booking,
+  JourneyPause,
   JourneyState,
   MeetingChangeRequest,
   MigrationPlan,
   OwnerReassignment,
   OwnerTask,
+  SteeringRequest,
   TaskCompletion,
 } from '../../contracts/journey';
 import { journeyWorkflow } from '../../workflows/journey';
+import { JOURNEY_REVISION } from '../../contracts/journey';
 import {
   changeMeetingUpdate,
   completeTaskUpdate,
@@ -28,6 +31,9 @@ import {
   migrationPreviewQuery,
   productEventSignal,
   reassignOwnerUpdate,
+  cancelJourneyUpdate,
+  pauseJourneyUpdate,
+  resumeJourneyUpdate,
 } from '../../contracts/messages';
 import {
   customerIdKey,
@@ -120,7 +126,7 @@ export class JourneyService {
     if (demoClock && !this.allowDemoClock) {
       throw new InvalidInputError('demoClock', 'demo clocks are switched off on this engine (ALLOW_DEMO_CLOCK=true switches them on)');
     }
-    const map = mapId ? await this.maps.get(mapId) : await this.maps.forSegment(purchase.segment);
+    const map = await this.maps.forPurchase({ mapId, segment: purchase.segment });
     if (!map && mapId) {
       const published = (await this.maps.versions()).map((v) => v.id);
       throw new InvalidInputError('mapId', `no published map "${mapId}" (published: ${[...new Set(published)].join(', ') || 'none'})`);
@@ -136,7 +142,7 @@ export class JourneyService {
       await this.client.workflow.start(journeyWorkflow, {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [{ customer, map, ...(demoClock ? { clock: { dayMs: demoClock.secondsPerDay * 1000 } } : {}) }],
+        args: [{ customer, map, revision: JOURNEY_REVISION, ...(demoClock ? { clock: { dayMs: demoClock.secondsPerDay * 1000 } } : {}) }],
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         staticSummary: `${customer.company}: ${map.name} (${customer.segment}, ${customer.plan})`,
@@ -159,19 +165,18 @@ export class JourneyService {
     }
   }
 
-  /** Delivers a product event to a running journey; an unknown customer is not found, an ended journey a conflict. */
+  /**
+   * Delivers a product event to a running journey; an unknown customer is not found, an ended journey a
+   * conflict. Signalled straight away: only a signal that finds no running journey asks Temporal which it is.
+   */
   async deliverEvent(customerId: string, event: ProductEventInput): Promise<{ workflowId: string; eventId: string }> {
-    const description = await this.describe(customerId);
-    if (description.status.name !== 'RUNNING') {
-      throw new ConflictError(`the journey of customer "${customerId}" has ended (${description.status.name.toLowerCase()})`);
-    }
     const handle = this.client.workflow.getHandle(journeyWorkflowId(customerId));
     try {
       await handle.signal(productEventSignal, { ...event, occurredAt: event.occurredAt ?? new Date().toISOString() });
     } catch (err) {
-      // The journey ended between the check and the signal.
-      if (err instanceof WorkflowNotFoundError) throw new ConflictError(`the journey of customer "${customerId}" has ended`);
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const description = await this.describe(customerId); // no journey at all: NotFoundError
+      throw new ConflictError(`the journey of customer "${customerId}" has ended (${description.status.name.toLowerCase()})`);
     }
     return { workflowId: handle.workflowId, eventId: event.eventId };
   }
@@ -269,6 +274,21 @@ export class JourneyService {
   /** Someone else holds an owner role for this customer from now on; open tasks move to them. */
   async reassignOwner(customerId: string, role: string, owner: Owner): Promise<OwnerReassignment> {
     return this.update(customerId, reassignOwnerUpdate, { role, owner }, (reason) => new InvalidInputError('role', reason));
+  }
+
+  /** Pauses a running journey: nothing is performed and no stage moves until it is resumed. */
+  async pauseJourney(customerId: string, request: SteeringRequest): Promise<JourneyPause> {
+    return this.update(customerId, pauseJourneyUpdate, request);
+  }
+
+  /** Resumes a paused journey: what fell due meanwhile happens now, and the events held are acted on. */
+  async resumeJourney(customerId: string, request: SteeringRequest): Promise<JourneyPause & { resumedAt: string; eventsHeld: number }> {
+    return this.update(customerId, resumeJourneyUpdate, request);
+  }
+
+  /** Ends a journey for a reason someone on the team gives; the customer did not churn. */
+  async cancelJourney(customerId: string, request: SteeringRequest): Promise<{ cancelledAt: string; reason: string }> {
+    return this.update(customerId, cancelJourneyUpdate, request);
   }
 
   /** Reschedules or cancels a booked call or training session. */

@@ -124,7 +124,7 @@ export function parseMap(data: unknown, templates?: EmailTemplates, team?: Team)
       for (const variable of templates.variablesOf(t.template).filter((v) => !isTouchpointVariable(v))) {
         problems.push({
           path: formatPath(where),
-          message: `template "${t.template}" uses {{${variable}}}, which no customer has (use customer.*, contact.name/email, owner.name/email, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
+          message: `template "${t.template}" uses {{${variable}}}, which no customer has (use customer.* but customer.owners, contact.name/email, owner.name/email: the owner of the moment, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
         });
       }
     }

@@ -113,6 +113,7 @@ export function checkReferences(map: JourneyMap, ctx: z.RefinementCtx): void {
       if (step && !touchpointIds.has(step)) {
         ctx.addIssue({ code: 'custom', path: [...path, 'audience', 'stepOutcome', 'touchpoint'], message: `unknown touchpoint "${step}"` });
       }
+      checkExperimentAudience(map, touchpoint.audience?.experiment, [...path, 'audience', 'experiment'], ctx);
     }
   });
   map.goals.forEach((goal, g) => {
@@ -129,6 +130,7 @@ export function checkReferences(map: JourneyMap, ctx: z.RefinementCtx): void {
       }
     });
   });
+  checkExperiments(map, ctx);
   if (!stageIds.includes(map.renewal.nextTermStage)) {
     ctx.addIssue({
       code: 'custom',
@@ -136,4 +138,33 @@ export function checkReferences(map: JourneyMap, ctx: z.RefinementCtx): void {
       message: `unknown stage "${map.renewal.nextTermStage}" (stages: ${stageIds.join(', ')})`,
     });
   }
+}
+
+/** Experiment ids and arm ids are unique; an audience names an experiment of the map and arms it has. */
+function checkExperiments(map: JourneyMap, ctx: z.RefinementCtx): void {
+  const ids = new Set<string>();
+  map.experiments.forEach((experiment, e) => {
+    if (ids.has(experiment.id)) ctx.addIssue({ code: 'custom', path: ['experiments', e, 'id'], message: `duplicate experiment id "${experiment.id}"` });
+    ids.add(experiment.id);
+    const arms = new Set<string>();
+    experiment.arms.forEach((arm, a) => {
+      if (arms.has(arm.id)) ctx.addIssue({ code: 'custom', path: ['experiments', e, 'arms', a, 'id'], message: `duplicate arm id "${arm.id}"` });
+      arms.add(arm.id);
+    });
+  });
+}
+
+function checkExperimentAudience(map: JourneyMap, audience: { id: string; arms: string[] } | undefined, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (!audience) return;
+  const experiment = map.experiments.find((e) => e.id === audience.id);
+  if (!experiment) {
+    const known = map.experiments.map((e) => e.id).join(', ') || 'none';
+    ctx.addIssue({ code: 'custom', path: [...path, 'id'], message: `unknown experiment "${audience.id}" (experiments: ${known})` });
+    return;
+  }
+  audience.arms.forEach((arm, i) => {
+    if (!experiment.arms.some((a) => a.id === arm)) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'arms', i], message: `unknown arm "${arm}" (experiment "${experiment.id}" has: ${experiment.arms.map((a) => a.id).join(', ')})` });
+    }
+  });
 }

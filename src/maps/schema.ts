@@ -64,6 +64,15 @@ export const audienceSchema = z.strictObject({
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   /** An earlier step of this term ended so (checked when the touchpoint falls due): branching on outcomes. */
   stepOutcome: z.strictObject({ touchpoint: id, is: z.enum(STEP_OUTCOMES) }).optional(),
+  /** The customer fell in one of these arms of the map's experiment (its `experiments`). */
+  experiment: z.strictObject({ id, arms: z.array(id).min(1) }).optional(),
+});
+
+/** A split of customers into weighted arms (an A/B test, or a holdout: an arm no touchpoint names). */
+export const experimentSchema = z.strictObject({
+  id,
+  name: z.string().min(1).optional(),
+  arms: z.array(z.strictObject({ id, weight: z.number().int().min(1).max(1_000_000) })).min(2, 'an experiment needs at least two arms'),
 });
 
 /**
@@ -223,6 +232,8 @@ export const journeyMapSchema = z
       )
       .default([]),
     delivery: deliverySchema.default({}),
+    /** Splits of the customers into arms that touchpoint audiences match on (experiment.assigned facts). */
+    experiments: z.array(experimentSchema).default([]),
     renewal: z.strictObject({
       /** The stage a renewed customer starts the next term in. */
       nextTermStage: id,
@@ -244,6 +255,7 @@ const schemasMatchTheContract: [
   Same<z.infer<typeof audienceSchema>, Contract.Audience>,
   Same<z.infer<typeof escalationLevelSchema>, Contract.EscalationLevel>,
   Same<z.infer<typeof deliverySchema>, Contract.Delivery>,
+  Same<z.infer<typeof experimentSchema>, Contract.Experiment>,
   Readable<z.infer<typeof touchpointSchema>, Contract.Touchpoint>,
   Readable<z.infer<typeof scheduledTouchpointSchema>, Contract.ScheduledTouchpoint>,
   Readable<z.infer<typeof milestoneSchema>, Contract.Milestone>,
@@ -251,6 +263,6 @@ const schemasMatchTheContract: [
   Readable<z.infer<typeof journeyMapSchema>, Contract.JourneyMap>,
   // ...and wider in nothing else: with the follow-up task required, the two agree exactly.
   Same<z.infer<typeof touchpointSchema>, WithFollowUpTask<Contract.Touchpoint>>,
-] = [true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true];
 type WithFollowUpTask<T> = T extends { action: 'call' | 'training'; onNoShow: infer N } ? Omit<T, 'onNoShow'> & { onNoShow: Required<N> } : T;
 void schemasMatchTheContract;

@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import { createActivities, type ActivityDeps } from '../../activities';
 import type { WebhookDelivery, WebhookInput } from '../../activities/webhooks';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
+import { JOURNEY_REVISION } from '../../contracts/journey';
 import { journeyStateQuery, productEventSignal } from '../../contracts/messages';
 import type { Trainer } from '../delivery/availability';
 import type { EmailTemplates } from '../delivery/templates';
@@ -89,7 +90,7 @@ export async function rehearse(options: {
     const handle = await env.client.workflow.start(journeyWorkflow, {
       taskQueue,
       workflowId: `rehearsal-${customer.customerId}-${taskQueue}`,
-      args: [{ customer, map }],
+      args: [{ customer, map, revision: JOURNEY_REVISION }],
     });
     // Each term is its own run, so the state is kept at every step to see every term whole.
     const snapshot = async () => {

@@ -41,6 +41,8 @@ export interface ActivityDepsSettings {
   webhookSecret: string;
   /** Hosts webhooks may reach on private addresses; none unless given. */
   webhookAllowedHosts?: readonly string[];
+  /** What counts the facts each batch added (the worker's metrics); nothing unless given. */
+  factsRecorded?: ActivityDeps['factsRecorded'];
 }
 
 export type ActivityDepsOptions = MailOptions & ActivityDepsSettings;
@@ -57,6 +59,7 @@ export function buildActivityDeps(options: ActivityDepsOptions): ActivityDeps {
     publicUrl: options.publicUrl,
     webhookSecret: options.webhookSecret,
     webhookAllowedHosts: options.webhookAllowedHosts ?? [],
+    factsRecorded: options.factsRecorded,
   };
 }
 

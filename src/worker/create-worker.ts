@@ -18,12 +18,17 @@ export const workflowSources = { workflowsPath: WORKFLOWS_PATH, interceptors: { 
 /**
  * The workflow bundle of the workflows and their interceptor, as `npm run build` writes it; with the failure
  * converter that encodes failures' messages and stack traces, which runs inside the workflow code.
+ *
+ * The worker insists on an inline source map (it maps workflow stack traces with it), so the bundle keeps one,
+ * but without the sources' text and column mappings: stack traces still name each file and line, and the
+ * bundle is 0.8 MB instead of 2.1 MB (the Temporal UI's stack trace view shows locations, not code).
  */
 export async function bundleJourneyWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    webpackConfigHook: (config) => ({ ...config, devtool: 'inline-nosources-cheap-module-source-map' }),
   });
   return code;
 }

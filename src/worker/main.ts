@@ -9,6 +9,7 @@ import { openEngineDatabase } from '../db/open-engine-database';
 import { pruneOldRecords } from './retention';
 import { buildActivityDeps, databaseStores } from './activity-deps';
 import { createJourneyWorker } from './create-worker';
+import { freeLoopbackPort, serveWorkerMetrics, workerMetrics } from './metrics';
 
 /** The worker process: runs journeys and their touchpoints until SIGINT/SIGTERM, then drains and stops. */
 runMain(async () => {
@@ -19,7 +20,12 @@ runMain(async () => {
   const sdkLevel = ({ fatal: 'ERROR', error: 'ERROR', warn: 'WARN', info: 'INFO', debug: 'DEBUG', trace: 'TRACE' } as const)[
     config.LOG_LEVEL
   ] satisfies LogLevel;
+  // With WORKER_METRICS_PORT, Temporal Core's own metrics too: its Prometheus exporter on a loopback port that only
+  // the worker's metrics server reads (Runtime.install runs once per process, before any connection).
+  const metrics =
+    config.WORKER_METRICS_PORT === undefined ? undefined : { ...workerMetrics(), port: config.WORKER_METRICS_PORT, corePort: await freeLoopbackPort() };
   Runtime.install({
+    ...(metrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metrics.corePort}` } } } } : {}),
     logger: new DefaultLogger(sdkLevel, ({ level, message, meta }) => {
       const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
       log[method]({ ...meta, sdk: true }, message);
@@ -42,6 +48,7 @@ runMain(async () => {
     publicUrl: config.publicUrl,
     webhookSecret: requireSecret(config, 'WEBHOOK_SECRET'),
     webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
+    factsRecorded: metrics?.countFacts,
   });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
@@ -64,8 +71,19 @@ runMain(async () => {
     deps,
     payloadKeys,
   });
+  const metricsServer =
+    metrics &&
+    (await serveWorkerMetrics({
+      registry: metrics.registry,
+      host: config.WORKER_METRICS_HOST,
+      port: metrics.port,
+      coreMetricsUrl: `http://127.0.0.1:${metrics.corePort}/metrics`,
+      log,
+    }));
+  if (metricsServer) log.info(`worker metrics at ${metricsServer.url}`);
   log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.temporalAddress}`);
   await worker.run();
+  await metricsServer?.close();
   stopPruning();
   await connection.close();
   await db.end();

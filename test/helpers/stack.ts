@@ -10,9 +10,11 @@ import { serve } from '../../src/api/serve';
 import { databaseReachable, openDatabase, type Database } from '../../src/db/database';
 import { PgSuppressionList } from '../../src/delivery/suppressions';
 import { PgJourneyFacts } from '../../src/facts/journey-facts';
+import { JourneyAnalytics } from '../../src/analytics/journey-analytics';
 import { ApiKeys } from '../../src/auth/api-keys';
 import { SCOPES } from '../../src/auth/scopes';
 import { JourneyService } from '../../src/journeys/service';
+import { JourneyTimelines } from '../../src/journeys/timeline';
 import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
@@ -121,8 +123,9 @@ export class LocalStack {
     if (!this.headers.authorization) this.headers = { authorization: `Bearer ${(await keys.create('tests', SCOPES)).key}` };
     const maps = new MapRegistry(client, TASK_QUEUE);
     await maps.publishFirstVersions(catalog.all());
+    const journeys = new JourneyService(client, maps, catalog.team, TASK_QUEUE, this.options.allowDemoClock ?? false);
     const app = createApp({
-      journeys: new JourneyService(client, maps, catalog.team, TASK_QUEUE, this.options.allowDemoClock ?? false),
+      journeys,
       maps,
       templates,
       team: catalog.team,
@@ -131,6 +134,9 @@ export class LocalStack {
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
       inboundWebhookSecrets: this.options.inboundWebhookSecrets,
       tasks: new PgJourneyFacts(db),
+      analytics: new JourneyAnalytics(db),
+      timelines: new JourneyTimelines(client, journeys, maps, new PgJourneyFacts(db), { url: TEMPORAL_UI_URL, namespace: 'default' }),
+      journeyStages: new PgJourneyFacts(db),
       keys,
       // As configured by default, but the tests' own requests, all from one address, are never limited.
       http: { allowedHosts: ['127.0.0.1', 'localhost'], requestsPerMinute: 1_000_000, ...this.options.http },

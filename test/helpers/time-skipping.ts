@@ -5,6 +5,7 @@ import { createActivities } from '../../activities';
 import type { Customer } from '../../src/journeys/customer';
 import type { JourneyMap } from '../../src/maps/schema';
 import { journeyWorkflow, type JourneyState } from '../../workflows/journey';
+import { JOURNEY_REVISION } from '../../contracts/journey';
 import { journeyStateQuery } from '../../contracts/messages';
 import { testDatabase } from './database';
 import { customerFixture, DAY_MS, defaultMap, testActivityDeps } from './fixtures';
@@ -72,7 +73,7 @@ export async function runJourney<A extends Activities>(
     const handle = await env.client.workflow.start(journeyWorkflow, {
       taskQueue,
       workflowId: `journey-${customer.customerId}-${Date.now()}`,
-      args: [{ customer, map: options.map ?? defaultMap, clock: options.clock }],
+      args: [{ customer, map: options.map ?? defaultMap, clock: options.clock, revision: JOURNEY_REVISION }],
     });
     const state = () => handle.query(journeyStateQuery);
     // A moment past the day, so a signal or update the test sends next never meets a timer firing at that

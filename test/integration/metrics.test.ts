@@ -1,12 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import express from 'express';
 import { apiMetrics } from '../../src/api/metrics';
-import { purchaseBody } from '../helpers/fixtures';
-import { LocalStack, startedForTheseTests } from '../helpers/stack';
+import { freshDatabaseUrl } from '../helpers/database';
+import { eventually, freePort } from '../helpers/eventually';
+import { MAPS_DIR, purchaseBody, TEMPLATES_DIR } from '../helpers/fixtures';
+import { LocalStack, UNSUBSCRIBE_SECRET } from '../helpers/stack';
+import { WorkerProcess } from '../helpers/worker-process';
 
-/** GET /metrics: the process's metrics, and every answer counted by method, route pattern (never the raw path) and status. */
-const stack = new LocalStack();
-startedForTheseTests(stack);
+/**
+ * GET /metrics: the API's (the process's metrics, every answer counted by method, route pattern (never the raw
+ * path) and status, the journeys by stage) and the worker's, on its own port. The stack's worker is the real
+ * worker process, as in production (its metrics and Temporal Core's are the process's own).
+ */
+let stack: LocalStack;
+let worker: WorkerProcess | undefined;
+let workerUrl = '';
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'journeys-metrics-'));
+
+beforeAll(async () => {
+  const databaseUrl = await freshDatabaseUrl();
+  stack = new LocalStack({ databaseUrl });
+  await stack.startTemporal();
+  await stack.startMail();
+  const metricsPort = await freePort();
+  worker = await WorkerProcess.start({
+    TEMPORAL_ADDRESS: stack.devServer!.address,
+    SMTP_URL: `smtp://127.0.0.1:${stack.catcher!.port}`,
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: tmp,
+    MAPS_DIR,
+    TEMPLATES_DIR,
+    UNSUBSCRIBE_SECRET,
+    WEBHOOK_SECRET: 'metrics-webhook-secret',
+    WORKER_METRICS_PORT: String(metricsPort),
+    LOG_LEVEL: 'info',
+  });
+  workerUrl = `http://127.0.0.1:${metricsPort}`;
+  await stack.startApi(); // publishes the shipped maps: answered by the worker process
+}, 120_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await stack?.stopAll();
+  rmSync(tmp, { recursive: true, force: true });
+}, 60_000);
+
+// If jest itself goes away, the worker (its own process group) goes with it.
+process.once('exit', () => worker?.killNow());
 
 /** The value of one sample line of the metrics text (`name{labels} value`); undefined when there is no such line. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -84,3 +127,43 @@ test('a 5xx is counted as an error; each app counts in its own registry', async 
     for (const { server } of [one, other]) await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('the worker counts touchpoints and milestones from the facts it added, with Temporal Core\'s metrics in one answer; the API has the journeys by stage', async () => {
+  expect((await stack.post('/v1/purchases', purchaseBody('metrics-globex'))).status).toBe(201);
+  expect((await stack.post('/v1/customers/metrics-globex/events', { eventId: 'globex-login', type: 'user.login' })).status).toBe(202);
+  const db = await stack.database();
+  const factCount = async (kind: string, detail: string, value: string) =>
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_facts WHERE kind = $1 AND detail ->> $2 = $3`, [kind, detail, value])).rows[0]!.n;
+  // Both journeys' welcome emails (this one's and the first test's), and this customer's first login.
+  await eventually(async () => {
+    expect(await factCount('touchpoint.done', 'action', 'email')).toBe(2);
+    expect(await factCount('milestone.reached', 'name', 'First login')).toBe(1);
+  }, 30_000, 250);
+
+  const scraped = await fetch(`${workerUrl}/metrics`);
+  expect([scraped.status, scraped.headers.get('content-type')]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8']);
+  const text = await scraped.text();
+  // Each welcome email once, as in the facts table: counted from the facts the worker's batches added.
+  expect(sample(text, 'journey_touchpoints_total', { map: 'default', action: 'email', result: 'done' })).toBe(2);
+  expect(text).not.toMatch(/^journey_touchpoints_total\{.*result="(failed|unconfirmed)"/m);
+  expect(sample(text, 'journey_milestones_total', { map: 'default', milestone: 'first-login', result: 'reached' })).toBe(1);
+  // Temporal Core's own, from its exporter, in the same answer; and the process's.
+  expect(text).toMatch(/^temporal_workflow_task_execution_latency_count\{.*\} [1-9]/m);
+  expect(text).toMatch(/^temporal_worker_task_slots_available\{/m);
+  expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+  expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+  for (const raw of ['metrics-globex', 'metrics-acme', 'jo@']) expect([raw, text.includes(raw)]).toEqual([raw, false]);
+  expect((await fetch(`${workerUrl}/elsewhere`)).status).toBe(404);
+
+  // The journeys by stage on the API: what the journeys table says, whichever worker wrote it.
+  const table = await db.query<{ map_id: string; stage: string; at_risk: boolean; n: number }>(
+    `SELECT map_id, stage, at_risk, count(*)::int AS n FROM journeys WHERE status = 'running' GROUP BY map_id, stage, at_risk`,
+  );
+  expect(table.rows).toEqual([{ map_id: 'default', stage: 'onboarding', at_risk: false, n: 2 }]);
+  const api = (await scrape(stack.apiUrl)).text;
+  expect(api).toMatch(/^# HELP journeys_by_stage .*whole-engine figure/m);
+  expect(api).toMatch(/^# TYPE journeys_by_stage gauge$/m);
+  expect(api.split('\n').filter((line) => line.startsWith('journeys_by_stage{'))).toEqual(
+    table.rows.map((row) => `journeys_by_stage{map="${row.map_id}",stage="${row.stage}",at_risk="${row.at_risk}"} ${row.n}`),
+  );
+}, 60_000);

@@ -7,6 +7,7 @@ import { unsubscribeToken } from '../../src/delivery/suppressions';
 import { eventually } from '../helpers/eventually';
 import { DAY_MS, defaultMap, purchaseBody } from '../helpers/fixtures';
 import { LocalStack, TEMPORAL_UI_URL, UNSUBSCRIBE_SECRET } from '../helpers/stack';
+import { appRoutes } from '../helpers/app-routes';
 
 /**
  * Property-based fuzzing of every route of the HTTP API against the real stack: hostile path params, query
@@ -217,7 +218,7 @@ interface Answer {
 
 const stats = { sent: 0, byStatus: {} as Record<string, number>, byRoute: {} as Record<string, Record<number, number>>, slowest: { ms: 0, what: '' } };
 /** Customers whose journeys an accepted (2xx) request may have changed, journeys the fuzzer started, maps it published. */
-const accepted = { changed: new Set<string>(), started: new Set<string>(), published: new Set<string>() };
+const accepted = { changed: new Set<string>(), cancelled: new Set<string>(), started: new Set<string>(), published: new Set<string>() };
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -296,6 +297,7 @@ function recordAccepted(route: string, req: FuzzRequest, answer: Answer): void {
   // An inbound webhook names its customer in the body; it answers the journey it moved.
   if (route.startsWith('POST /v1/inbound/') && typeof answer.json?.workflowId === 'string') accepted.changed.add(answer.json.workflowId.replace(/^journey-/, ''));
   if (req.changes) accepted.changed.add(req.changes);
+  if (route === 'POST /v1/customers/:customerId/cancel' && req.changes) accepted.cancelled.add(req.changes);
 }
 
 /** Sends the route's requests, numRuns of them, and fails on the first bad answer (fast-check shrinks it and prints the seed). */
@@ -471,10 +473,28 @@ const forgedToken = (token: string) =>
       }
     });
 
+/** An analytics route with its filter: the map's id, or hostile values for any of its fields. */
+const analytics = (route: string, extra: Record<string, string[]> = {}) =>
+  get(
+    fc.constant(`/v1/analytics/${route}`),
+    queryString(['mapId', 'mapVersion', 'segment', 'plan', 'cohort', 'from', 'to', ...Object.keys(extra)], {
+      mapId: ['default', 'nope'],
+      mapVersion: ['1', '0'],
+      segment: ['scaling'],
+      plan: ['growth'],
+      cohort: ['2026-03', '2026-13'],
+      from: ['2026-01-01', '2026-02-30'],
+      to: ['2026-12-31T23:59:59Z'],
+      ...extra,
+    }),
+  );
+
 const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzRequest> }> = {
   'GET /healthz': { runs: 10, requests: () => get(fc.constant('/healthz')) },
   'GET /readyz': { runs: 10, requests: () => get(fc.constant('/readyz')) },
   'GET /metrics': { runs: 10, requests: () => get(fc.constant('/metrics')) },
+  'GET /openapi.json': { runs: 10, requests: () => get(fc.constant('/openapi.json')).map((req) => ({ ...req, authorization: null })) },
+  'GET /docs': { runs: 10, requests: () => get(fc.constantFrom('/docs', '/docs/')).map((req) => ({ ...req, authorization: null })) },
   'GET /v1/console/settings': { runs: 10, requests: () => get(fc.constant('/v1/console/settings')) },
   'POST /v1/purchases': {
     runs: 120,
@@ -492,6 +512,10 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
   'GET /v1/customers/:customerId/journey': {
     runs: 50,
     requests: () => get(fc.oneof(fc.constantFrom(...CUSTOMERS, 'fz-nobody', 'maps'), hostileSegment).map((c) => `/v1/customers/${c}/journey`)),
+  },
+  'GET /v1/customers/:customerId/timeline': {
+    runs: 30,
+    requests: () => get(fc.oneof(fc.constantFrom(...CUSTOMERS, 'fz-nobody', 'maps'), hostileSegment).map((c) => `/v1/customers/${c}/timeline`)),
   },
   'PUT /v1/customers/:customerId/owners/:role': {
     runs: 80,
@@ -537,6 +561,15 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
         },
       );
     },
+  },
+  // fz-tasked is paused and resumed (and cancelled last of all, below): its task stays completable meanwhile.
+  'POST /v1/customers/:customerId/pause': {
+    runs: 40,
+    requests: () => customerRequests('POST', (c) => `/v1/customers/${c}/pause`, () => jsonBody({ reason: 'fuzzing a pause', by: 'ops@success.example' }), ['fz-tasked']),
+  },
+  'POST /v1/customers/:customerId/resume': {
+    runs: 40,
+    requests: () => customerRequests('POST', (c) => `/v1/customers/${c}/resume`, () => jsonBody({ by: 'ops@success.example' }), ['fz-tasked']),
   },
   'GET /v1/tasks': {
     runs: 50,
@@ -608,6 +641,11 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
         queryString(['status', 'stage', 'segment', 'owner', 'atRisk'], { status: ['running', 'all'], stage: ['onboarding'], segment: ['scaling'], owner: ['sam.rivera@success.example'], atRisk: ['true', 'false'] }),
       ),
   },
+  'GET /v1/analytics/funnel': { runs: 30, requests: () => analytics('funnel') },
+  'GET /v1/analytics/milestones': { runs: 30, requests: () => analytics('milestones') },
+  'GET /v1/analytics/touchpoints': { runs: 30, requests: () => analytics('touchpoints') },
+  'GET /v1/analytics/outcomes': { runs: 30, requests: () => analytics('outcomes') },
+  'GET /v1/analytics/touchpoint-effect': { runs: 40, requests: () => analytics('touchpoint-effect', { milestone: ['first-login'], touchpoint: ['welcome-email'] }) },
   'GET /v1/mail': { runs: 40, requests: () => get(fc.constant('/v1/mail'), queryString(['to', 'journey'], { to: ['jo@fz-fresh.example'], journey: ['journey-fz-fresh'] })) },
   'GET /v1/mail/:id.eml': {
     runs: 40,
@@ -666,6 +704,11 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
   },
   'OPTIONS /v1/codec/:operation': { runs: 15, requests: () => preflight(fc.constantFrom('/v1/codec/decode', '/v1/codec/encode', '/v1/codec/%00', '/v1/codec/constructor')) },
   'OPTIONS /v1/codec/:key/:operation': { runs: 15, requests: () => preflight(fc.tuple(hostileSegment, fc.constantFrom('decode', 'x')).map(([k, o]) => `/v1/codec/${k}/${o}`)) },
+  // Last: a cancelled journey answers every later request with a conflict.
+  'POST /v1/customers/:customerId/cancel': {
+    runs: 40,
+    requests: () => customerRequests('POST', (c) => `/v1/customers/${c}/cancel`, () => jsonBody({ reason: 'fuzzing a cancellation' }), ['fz-tasked']),
+  },
 };
 
 const apiKey = () => stack.headers.authorization!.replace(/^Bearer /, '');
@@ -733,20 +776,7 @@ function inbound(name: 'events' | 'segment' | 'stripe'): fc.Arbitrary<FuzzReques
 }
 
 test('every route the app has is fuzzed here (a new route must get its fuzzer)', () => {
-  interface Layer {
-    route?: { path: string | string[]; methods: Record<string, boolean> };
-    handle?: { stack?: Layer[] };
-    rawPath?: unknown;
-  }
-  const walk = (layers: Layer[], prefix: string): string[] =>
-    layers.flatMap((layer) => {
-      const paths = layer.route ? [layer.route.path].flat() : [];
-      if (layer.route) return Object.keys(layer.route.methods).flatMap((method) => paths.map((path) => `${method.toUpperCase()} ${prefix}${path}`));
-      const mounted = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-      return layer.handle?.stack ? walk(layer.handle.stack, `${prefix}${mounted}`) : [];
-    });
-  const routes = walk((stack.app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  expect([...new Set(routes)].sort()).toEqual(Object.keys(FUZZERS).sort());
+  expect(appRoutes(stack.app!)).toEqual(Object.keys(FUZZERS).sort());
 });
 
 describe('every route answers hostile input below 500, and each 400 names the field', () => {
@@ -790,7 +820,7 @@ test('refused requests started and changed no journey', async () => {
   for (const customerId of CUSTOMERS) {
     const state = await journeyOf(customerId);
     if (untouched.includes(customerId)) expect([customerId, state]).toEqual([customerId, known.journeys[customerId]]);
-    else expect([customerId, state.status]).toEqual([customerId, 'RUNNING']);
+    else expect([customerId, state.status]).toEqual([customerId, accepted.cancelled.has(customerId) ? 'COMPLETED' : 'RUNNING']);
   }
   // No forged unsubscribe link was honoured, and only accepted publications added maps.
   expect((await stack.get('/v1/suppressions')).body).toEqual(known.suppressions);

@@ -384,3 +384,48 @@ test('unsubscribing from a journey email stops journey emails to the contact; th
   await new Promise((resolve) => setTimeout(resolve, 1000));
   expect((await mailTo(contact)).map((m) => m.id)).toEqual([welcome.id]);
 }, 60_000);
+
+test('an ops person pauses a journey, events sent meanwhile are kept, and the resume acts on them; a cancellation ends it', async () => {
+  await buy('pausedco', 2);
+  expect((await call('POST', '/v1/customers/pausedco/pause', {})).body.issues).toEqual([{ field: 'reason', message: expect.any(String) }]);
+  const paused = await call('POST', '/v1/customers/pausedco/pause', { reason: 'contract under review', by: 'ops@success.example' });
+  expect(paused).toMatchObject({ status: 200, body: { reason: 'contract under review', by: 'ops@success.example' } });
+  expect((await call('POST', '/v1/customers/pausedco/pause', { reason: 'twice' })).status).toBe(409);
+
+  // Accepted while paused: held, not lost, and not acted on yet.
+  const login = { eventId: 'pausedco-login', type: 'user.login', occurredAt: new Date().toISOString() };
+  expect((await call('POST', '/v1/customers/pausedco/events', login)).status).toBe(202);
+  await eventually(async () => expect((await journey('pausedco')).heldEvents).toEqual([expect.objectContaining({ eventId: 'pausedco-login' })]));
+  expect((await journey('pausedco')).milestones.find((m: { id: string }) => m.id === 'first-login').status).toBe('pending');
+
+  const resumed = await call('POST', '/v1/customers/pausedco/resume', {});
+  expect(resumed).toMatchObject({ status: 200, body: { eventsHeld: 1, reason: 'contract under review' } });
+  await eventually(async () => {
+    const state = await journey('pausedco');
+    expect(state.milestones.find((m: { id: string }) => m.id === 'first-login')).toMatchObject({ status: 'reached', eventId: 'pausedco-login' });
+    expect(state.pauses).toEqual([expect.objectContaining({ reason: 'contract under review', resumedAt: expect.any(String) })]);
+  });
+  expect((await call('POST', '/v1/customers/pausedco/resume', {})).status).toBe(409);
+
+  // The customer's timeline tells it in order, with who owns the moment, what is next and the Temporal UI link.
+  const timeline = await eventually(async () => {
+    const answer = await call('GET', '/v1/customers/pausedco/timeline');
+    expect(answer.status).toBe(200);
+    expect(answer.body.entries.map((e: { title: string }) => e.title)).toEqual(expect.arrayContaining([expect.stringMatching(/^Resumed after [\d.]+ days$/)]));
+    return answer.body;
+  });
+  const titles: string[] = timeline.entries.map((e: { title: string }) => e.title);
+  expect(titles.indexOf('Entered onboarding')).toBeLessThan(titles.indexOf('Paused by ops@success.example: contract under review'));
+  expect(titles).toEqual(expect.arrayContaining(['Welcome email (email): done, email sent to jo@pausedco.example', 'Milestone "First login" reached on time']));
+  // The login held during the pause, and the milestone it reached when the journey resumed, as of when it happened.
+  expect(titles.indexOf('Event user.login')).toBe(titles.indexOf('Milestone "First login" reached on time') - 1);
+  expect(timeline).toMatchObject({ stage: 'onboarding', owner: { email: SAM.email }, next: { action: expect.any(String), at: expect.any(String) } });
+  expect(timeline.temporalUi).toBe('http://temporal-ui.test:8080/namespaces/default/workflows/journey-pausedco');
+  expect((await call('GET', '/v1/customers/nobody/timeline')).status).toBe(404);
+
+  expect(await call('POST', '/v1/customers/pausedco/cancel', { reason: 'duplicate account' })).toMatchObject({ status: 200, body: { reason: 'duplicate account' } });
+  await eventually(async () => expect((await journey('pausedco')).status).toBe('COMPLETED'));
+  const listed = await call('GET', '/v1/journeys?status=all');
+  expect(listed.body.journeys).toEqual(expect.arrayContaining([expect.objectContaining({ customerId: 'pausedco', stage: 'cancelled' })]));
+  expect((await call('POST', '/v1/customers/pausedco/events', { ...login, eventId: 'late' })).status).toBe(409);
+});

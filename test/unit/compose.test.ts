@@ -45,6 +45,9 @@ test.each(['worker', 'api'])('the %s service configuration is valid engine confi
   // Optional: unset, the inbound webhook routes answer 503 and only UNSUBSCRIBE_SECRET's links work.
   expect(config.INBOUND_WEBHOOK_SECRETS).toBeUndefined();
   expect(config.UNSUBSCRIBE_PREVIOUS_SECRETS).toBeUndefined();
+  // Each worker replica serves its metrics on the compose network, not on the host (replicas would share one port).
+  if (service === 'worker') expect([config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT, compose.services.worker.expose, compose.services.worker.ports]).toEqual(['0.0.0.0', 9464, ['9464'], undefined]);
+  if (service === 'api') expect([config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT]).toEqual(['127.0.0.1', undefined]);
 });
 
 test('the API takes inbound webhook secrets and previous unsubscribe secrets from the operator; the workers need neither', () => {

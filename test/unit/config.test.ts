@@ -62,3 +62,13 @@ test("the README's variable table lists every variable the configuration accepts
   const listed = new Set(tableRows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1])));
   expect(CONFIG_VARIABLES.filter((name) => !listed.has(name))).toEqual([]);
 });
+
+test("the worker's metrics are off unless WORKER_METRICS_PORT is set (0: any free port), on loopback unless WORKER_METRICS_HOST says", () => {
+  const unset = loadConfig({});
+  expect([unset.WORKER_METRICS_PORT, unset.WORKER_METRICS_HOST]).toEqual([undefined, '127.0.0.1']);
+  expect(loadConfig({ WORKER_METRICS_PORT: '9464', WORKER_METRICS_HOST: '0.0.0.0' })).toMatchObject({ WORKER_METRICS_PORT: 9464, WORKER_METRICS_HOST: '0.0.0.0' });
+  expect(loadConfig({ WORKER_METRICS_PORT: '0' }).WORKER_METRICS_PORT).toBe(0);
+  expect(loadConfig({ WORKER_METRICS_PORT: '' }).WORKER_METRICS_PORT).toBeUndefined();
+  expect(() => loadConfig({ WORKER_METRICS_PORT: 'prometheus' })).toThrow(/WORKER_METRICS_PORT: /);
+  expect(() => loadConfig({ WORKER_METRICS_PORT: '70000' })).toThrow(/WORKER_METRICS_PORT: /);
+});

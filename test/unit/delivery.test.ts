@@ -77,6 +77,9 @@ test('templates may use where the journey stands, and nothing else about it', ()
   expect(['journey.stageName', 'journey.term', 'journey.mapName', 'journey.stage'].every(isTouchpointVariable)).toBe(true);
   expect(isTouchpointVariable('journey.atRisk')).toBe(false);
   expect(isTouchpointVariable('journey')).toBe(false);
+  // The purchase's owners go stale with a reassignment, and are not in an activity's input: owner.* is the owner of the moment.
+  expect(isTouchpointVariable('customer.owners.successManager.name')).toBe(false);
+  expect(isTouchpointVariable('customer.attributes.seats')).toBe(true);
 });
 
 test('every email has an HTML part: a template without one gets its text, escaped, with paragraphs and links', () => {

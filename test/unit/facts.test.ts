@@ -11,6 +11,7 @@ import { migrate, planMigration } from '../../workflows/interpreter/migration';
 import { completeTask } from '../../workflows/interpreter/owners';
 import { dueWork, scheduleNextOccurrence } from '../../workflows/interpreter/schedule';
 import { advanceStage, enterFirstStage, firstTermState, nextTermState } from '../../workflows/interpreter/stages';
+import { cancel, pause, resume } from '../../workflows/interpreter/steering';
 import { customerFixture, DAY_MS, defaultMap } from '../helpers/fixtures';
 
 /** Journey facts as plain functions over hand-made states: no server, no database. */
@@ -226,4 +227,26 @@ test('facts a term carries over (a milestone reached, a goal) keep their key in 
   const after = factsOf({ ...j, s: next }, JOURNEY).find((f) => f.kind === 'milestone.reached' && f.subject === 'first-login')!;
   expect(after.key).toBe(before.key);
   expect(after.term).toBe(1);
+});
+
+test('a pause and its resume are facts with how long the journey was paused; a cancelled journey says so and keeps no open tasks', () => {
+  const { j, atDay } = journeyOn();
+  atDay(1);
+  pause(j, { reason: 'billing dispute', by: 'ops@success.example' });
+  expect(kinds(factsOf(j, JOURNEY)).filter((k) => k.startsWith('journey.'))).toEqual(['journey.paused billing dispute']);
+  atDay(4.5);
+  resume(j, {});
+  const facts = factsOf(j, JOURNEY).filter((f) => f.kind.startsWith('journey.'));
+  expect(facts.map((f) => [f.kind, f.at, f.detail])).toEqual([
+    ['journey.paused', at(1), { reason: 'billing dispute', by: 'ops@success.example' }],
+    ['journey.resumed', at(4.5), { pausedAt: at(1), pausedDays: 3.5 }],
+  ]);
+  // Keyed by when the pause began: the same pause gives the same keys in a later run.
+  expect(facts.map((f) => f.key)).toEqual([`${JOURNEY}/journey.paused/${at(1)}`, `${JOURNEY}/journey.resumed/${at(1)}`]);
+
+  atDay(6);
+  cancel(j, { reason: 'duplicate account' });
+  expect(factsOf(j, JOURNEY).filter((f) => f.kind === 'outcome.cancelled').map((f) => [f.subject, f.at])).toEqual([['duplicate account', at(6)]]);
+  expect(snapshotOf(j).status).toBe('cancelled');
+  expect(openTasksOf(j)).toEqual([]);
 });

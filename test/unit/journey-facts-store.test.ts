@@ -168,3 +168,34 @@ test('a fact of an unknown kind is refused by the table, and the batch with it i
   expect(await count('SELECT * FROM journey_facts')).toBe(0);
   expect(await count('SELECT * FROM journeys')).toBe(0);
 });
+
+test('record returns the facts the batch added: none that a retry, a replay or another writer at the same time recorded', async () => {
+  const welcome = fact('touchpoint.done', 'welcome-email#1', '2026-12-07T09:00:05Z', { action: 'email' });
+  const entered = fact('stage.entered', 'onboarding', '2026-12-07T09:00:00Z');
+  expect((await store.record(batch(1, { facts: [entered, welcome], snapshot: snapshot('onboarding') }))).map((f) => f.key)).toEqual([entered.key, welcome.key]);
+  expect(await store.record(batch(1, { facts: [entered, welcome], snapshot: snapshot('onboarding') }))).toEqual([]);
+  const kickoff = fact('touchpoint.done', 'kickoff-call#1', '2026-12-09T15:00:00Z', { action: 'call' });
+  expect(await store.record(batch(2, { facts: [welcome, kickoff] }))).toEqual([kickoff]);
+  // An older batch arriving late still adds its new facts (its snapshot is ignored).
+  const late = fact('risk.marked', 'no login', '2026-12-08T09:00:00Z');
+  expect(await store.record(batch(1, { facts: [late], snapshot: snapshot('onboarding') }))).toEqual([late]);
+
+  const many = Array.from({ length: 50 }, (_, i) => fact('touchpoint.done', `check-in-call#${i + 1}`, '2026-12-07T09:00:00Z', { action: 'call' }));
+  const added = await Promise.all([store.record(batch(3, { facts: many })), store.record(batch(3, { facts: [...many].reverse() }))]);
+  expect(added.flat().map((f) => f.key).sort()).toEqual(many.map((f) => f.key).sort());
+});
+
+test('running journeys by map, stage and risk, from the journeys table', async () => {
+  const journey = (id: string, stage: string, overrides: Partial<JourneySnapshot> = {}) =>
+    store.record({ ...batch(1, { snapshot: snapshot(stage, overrides) }), journeyId: `journey-${id}/run-1`, customerId: id });
+  await journey('a', 'onboarding');
+  await journey('b', 'onboarding');
+  await journey('c', 'onboarding', { atRisk: true });
+  await journey('d', 'adoption', { mapId: 'enterprise' });
+  await journey('e', 'renewal', { status: 'churned' });
+  expect(await store.journeysByStage()).toEqual([
+    { mapId: 'default', stage: 'onboarding', atRisk: false, journeys: 2 },
+    { mapId: 'default', stage: 'onboarding', atRisk: true, journeys: 1 },
+    { mapId: 'enterprise', stage: 'adoption', atRisk: false, journeys: 1 },
+  ]);
+});

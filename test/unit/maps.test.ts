@@ -100,8 +100,8 @@ test('an email template using a variable no customer has is rejected at validati
   writeFileSync(file, readFileSync(path.join(MAPS_DIR, 'default.yaml')));
   expect(() => loadMapFile(file, EmailTemplates.load(templatesDir))).toThrow(
     [
-      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{customer.plna}}, which no customer has (use customer.*, contact.name/email, owner.name/email, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
-      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{owner.phone}}, which no customer has (use customer.*, contact.name/email, owner.name/email, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
+      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{customer.plna}}, which no customer has (use customer.* but customer.owners, contact.name/email, owner.name/email: the owner of the moment, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
+      `${file}: stages[0].touchpoints[0].template: template "welcome" uses {{owner.phone}}, which no customer has (use customer.* but customer.owners, contact.name/email, owner.name/email: the owner of the moment, journey.stage/stageName/term/mapName, unsubscribeUrl)`,
     ].join('\n'),
   );
 });

@@ -38,8 +38,11 @@ test('an early map of 2026-11-24 keeps its goals and gets the rest', () => {
   expect(ofAction(map, 'call', 'training').filter((t) => t.action === 'training').map((t) => t.onNoShow)).toEqual([{ rebook: 0 }]);
 });
 
-test('a map of today’s shape is read as it is', () => {
-  const pinned = pinnedIn('default-v1-adopts-and-renews-20261124-run1.json');
+test('a map of today’s shape is read as it is; one from before experiments has none', () => {
+  const pinned = pinnedIn('default-v1-adopts-and-renews-20261202-run1.json');
   expect(readPinnedMap(pinned)).toEqual(pinned);
+  const beforeExperiments = pinnedIn('default-v1-adopts-and-renews-20261124-run1.json');
+  expect(beforeExperiments.experiments).toBeUndefined();
+  expect(readPinnedMap(beforeExperiments)).toEqual({ ...beforeExperiments, experiments: [] });
   expect(readPinnedMap(defaultMap)).toEqual(defaultMap);
 });

@@ -8,6 +8,7 @@ import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
 import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
 import { factsOf } from '../../workflows/interpreter/facts';
 import { journeyWorkflow } from '../../workflows/journey';
+import { JOURNEY_REVISION } from '../../contracts/journey';
 import { testDatabase } from '../helpers/database';
 import { customerFixture, DAY_MS, defaultMap, productEvent, testActivityDeps } from '../helpers/fixtures';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
@@ -55,7 +56,7 @@ test('a year with a renewal records every fact once, the journey row and the ope
   const handle = await env.client.workflow.start(journeyWorkflow, {
     taskQueue,
     workflowId: `journey-${customer.customerId}`,
-    args: [{ customer, map: defaultMap }],
+    args: [{ customer, map: defaultMap, revision: JOURNEY_REVISION }],
   });
   const journeyId = `${handle.workflowId}/${handle.firstExecutionRunId}`;
   const state = () => handle.query(journeyStateQuery);
@@ -145,7 +146,7 @@ test('a churn is recorded before the journey ends: the outcome, the last stage l
   const store = new PgJourneyFacts(db);
   const purchasedAt = await env.currentTimeMs();
   const customer = customerFixture(purchasedAt, { customerId: 'facts-globex' });
-  const handle = await env.client.workflow.start(journeyWorkflow, { taskQueue, workflowId: `journey-${customer.customerId}`, args: [{ customer, map: defaultMap }] });
+  const handle = await env.client.workflow.start(journeyWorkflow, { taskQueue, workflowId: `journey-${customer.customerId}`, args: [{ customer, map: defaultMap, revision: JOURNEY_REVISION }] });
   const journeyId = `${handle.workflowId}/${handle.firstExecutionRunId}`;
   await (await worker(taskQueue, { cache: true })).runUntil(async () => {
     await env.sleep(10 * DAY_MS + SIGNAL_OFFSET_MS); // nobody logged in: the owner has an open task

@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { JourneyState } from '../../workflows/journey';
-import { productEventSignal } from '../../contracts/messages';
+import { cancelJourneyUpdate, pauseJourneyUpdate, productEventSignal, resumeJourneyUpdate } from '../../contracts/messages';
 import { DAY_MS, productEvent } from '../helpers/fixtures';
 import { createTimeSkippingEnv, recordedActivities, runJourney, type JourneyStory } from '../helpers/time-skipping';
 
@@ -24,6 +24,8 @@ const dayOf = (iso: string | undefined, purchasedAt: number) =>
   iso === undefined ? undefined : Math.floor((Date.parse(iso) - purchasedAt) / DAY_MS);
 const touchpoint = (s: JourneyState, id: string) => s.touchpoints.filter((t) => t.touchpointId === id);
 const milestone = (s: JourneyState, id: string) => s.milestones.find((m) => m.id === id)!;
+/** Why the journey refused an update (its validator's reason), or undefined when it took it. */
+const refusal = (update: Promise<unknown>) => update.then(() => undefined, (err: Error) => (err.cause as Error | undefined)?.message);
 
 test('a customer who logs in and uses reports on time gets no escalation and moves to adoption', async () => {
   await journey(async ({ handle, purchasedAt, activities, state, untilDay }) => {
@@ -183,5 +185,69 @@ test('a churn arriving with a renewal not yet acted on wins: the customer is not
     await handle.signal(productEventSignal, productEvent('renewal.renewed', {}, purchasedAt + 300 * DAY_MS));
     await handle.signal(productEventSignal, productEvent('renewal.churned', {}, purchasedAt + 300 * DAY_MS));
     expect(await handle.result()).toMatchObject({ outcome: 'churned', terms: 1 });
+  });
+});
+
+test('an event that changes nothing about when the journey wakes next leaves its timer running, and no upsert repeats a value', async () => {
+  await journey(async ({ handle, purchasedAt, state, untilDay }) => {
+    await untilDay(2);
+    const before = (await state()).eventsReceived;
+    for (let i = 1; i <= 3; i += 1) {
+      await handle.signal(productEventSignal, productEvent('page.viewed', {}, purchasedAt + 2 * DAY_MS));
+      while ((await state()).eventsReceived < before + i) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { events } = await handle.fetchHistory();
+    const firstSignal = events!.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+    const afterSignals = events!.slice(firstSignal);
+    expect(afterSignals.filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(3);
+    // Each event woke the journey, and it went back to the timer it had.
+    expect(afterSignals.filter((e) => e.timerCanceledEventAttributes || e.timerStartedEventAttributes)).toEqual([]);
+    // The stage, risk and term were upserted once, at the start, and never again with the same values.
+    const upserts = events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+    expect(upserts).toHaveLength(1);
+  });
+});
+
+test('a paused journey performs nothing; events sent meanwhile are acted on at the resume, and the pause is on record', async () => {
+  await journey(async ({ handle, purchasedAt, activities, state, untilDay }) => {
+    await untilDay(1);
+    expect(await refusal(handle.executeUpdate(pauseJourneyUpdate, { args: [{ reason: '  ' }] }))).toMatch(/a reason is required/);
+    expect(await refusal(handle.executeUpdate(resumeJourneyUpdate, { args: [{}] }))).toMatch(/not paused/);
+    const paused = await handle.executeUpdate(pauseJourneyUpdate, { args: [{ reason: 'billing dispute', by: 'ops@success.example' }] });
+    expect(paused).toMatchObject({ reason: 'billing dispute', by: 'ops@success.example' });
+    expect(await refusal(handle.executeUpdate(pauseJourneyUpdate, { args: [{ reason: 'again' }] }))).toMatch(/already paused/);
+
+    await untilDay(2);
+    await handle.signal(productEventSignal, productEvent('user.login', {}, purchasedAt + 2 * DAY_MS));
+    await untilDay(12);
+    let s = await state();
+    // The kickoff call (day 2) and the first-login deadline (day 7) passed while paused: nothing happened.
+    expect(activities.bookMeeting).not.toHaveBeenCalled();
+    expect(milestone(s, 'first-login')).toMatchObject({ status: 'pending' });
+    expect(s.heldEvents).toHaveLength(1);
+    const { currentDetails } = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(currentDetails).toContain('**Paused** since');
+
+    const resumed = await handle.executeUpdate(resumeJourneyUpdate, { args: [{ by: 'ops@success.example' }] });
+    expect(resumed).toMatchObject({ reason: 'billing dispute', eventsHeld: 1 });
+    await untilDay(13);
+    s = await state();
+    // The login held since day 2 counts as of day 2: the milestone was reached on time, and no help email went.
+    expect(milestone(s, 'first-login')).toMatchObject({ status: 'reached', reachedAt: new Date(purchasedAt + 2 * DAY_MS).toISOString() });
+    expect(activities.sendTouchpointEmail.mock.calls.map(([input]) => input.template)).toEqual(['welcome']);
+    expect(activities.bookMeeting.mock.calls.map(([input]) => input.topic)).toEqual(['Kickoff']); // what fell due, now
+    expect(s.paused).toBeUndefined();
+    expect(s.pauses).toEqual([expect.objectContaining({ reason: 'billing dispute', resumedBy: 'ops@success.example' })]);
+    expect(dayOf(s.pauses![0]!.resumedAt, purchasedAt)).toBe(12);
+  });
+});
+
+test('a cancelled journey ends with the reason given, and is not a churn', async () => {
+  await journey(async ({ handle, untilDay }) => {
+    await untilDay(3);
+    expect(await refusal(handle.executeUpdate(cancelJourneyUpdate, { args: [null as never] }))).toMatch(/must be an object/);
+    const cancelled = await handle.executeUpdate(cancelJourneyUpdate, { args: [{ reason: 'duplicate account', by: 'ops@success.example' }] });
+    expect(cancelled.reason).toBe('duplicate account');
+    expect(await handle.result()).toMatchObject({ outcome: 'cancelled', reason: 'duplicate account', terms: 1 });
   });
 });

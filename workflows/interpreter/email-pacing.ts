@@ -1,10 +1,10 @@
-import { DateTime } from 'luxon';
 import { WEEKDAYS, type Delivery } from '../../contracts/map';
+import { instantOf, plusDays, zoneOffset } from './zoned-time';
 
 /**
  * When an email that falls due may actually go out: not before the contact has room under the frequency
- * cap, and inside the delivery window in the contact's time zone. Pure and deterministic (luxon reads
- * time zones from Intl, the same on replay), so the workflow can call it directly.
+ * cap, and inside the delivery window in the contact's time zone. Pure and deterministic (time zones come
+ * from Intl, the same on replay), so the workflow can call it directly.
  */
 export function emailSendTime(options: {
   dueAt: number;
@@ -34,14 +34,14 @@ export function roomUnderCap(at: number, sentAt: number[], max: number, periodMs
 export function windowOpening(at: number, timeZone: string, window: NonNullable<Delivery['window']>): number {
   const [fromHour, fromMinute] = window.from.split(':').map(Number) as [number, number];
   const [toHour, toMinute] = window.to.split(':').map(Number) as [number, number];
-  const local = DateTime.fromMillis(at, { zone: timeZone });
   for (let day = 0; day < 8; day += 1) {
-    const date = local.plus({ days: day });
-    if (!window.days.includes(WEEKDAYS[date.weekday - 1]!)) continue;
-    const opens = date.set({ hour: fromHour, minute: fromMinute, second: 0, millisecond: 0 });
-    const closes = date.set({ hour: toHour, minute: toMinute, second: 0, millisecond: 0 });
-    if (day === 0 && local >= opens && local < closes) return at;
-    if (opens > local) return opens.toMillis();
+    const date = plusDays(at, day, timeZone);
+    if (!window.days.includes(WEEKDAYS[date.local.weekday - 1]!)) continue;
+    const offset = zoneOffset(date.at, timeZone);
+    const opens = instantOf({ ...date.local, hour: fromHour, minute: fromMinute }, timeZone, offset);
+    const closes = instantOf({ ...date.local, hour: toHour, minute: toMinute }, timeZone, offset);
+    if (day === 0 && at >= opens && at < closes) return at;
+    if (opens > at) return opens;
   }
   return at; // unreachable with at least one day in the window
 }

@@ -20,7 +20,7 @@ export function recordEvent(j: Journey, event: ProductEvent): boolean {
 
   // An outcome that occurred before this term began is about an earlier term (a billing retry): it changes nothing.
   const aboutThisTerm = event.occurredAt >= s.termStartedAt;
-  if (aboutThisTerm && event.type === CHURNED_EVENT) {
+  if (aboutThisTerm && event.type === CHURNED_EVENT && s.outcome?.type !== 'cancelled') {
     // Churn wins even over a renewal not yet acted on: a churned customer must not be carried into a new term.
     s.outcome = { type: 'churned', at: event.occurredAt, eventId: event.eventId };
   } else if (aboutThisTerm && event.type === RENEWED_EVENT && !s.outcome && !repeatsTheRenewal(s, event)) {

@@ -11,7 +11,7 @@
  * armed again) is keyed without the term, so the next term finds it recorded already.
  */
 import type { FactBatch, FactKind, JourneyFact, JourneySnapshot } from '../../contracts/facts';
-import type { JourneyState, OwnerTask } from '../../contracts/journey';
+import type { JourneyPause, JourneyState, OwnerTask } from '../../contracts/journey';
 import type { Journey } from './journey';
 
 /** What a run has recorded already: fact keys, and the snapshot and open tasks last sent (as JSON). */
@@ -97,9 +97,27 @@ export function factsOf(j: Journey, journeyId: string): JourneyFact[] {
     add(`${journeyId}/goal.${goal.status}/${goal.id}`, `goal.${goal.status}`, goal.id, at, { name: goal.name, dueAt: goal.dueAt }, termAt(s, at));
   }
 
-  if (s.outcome) {
+  if (s.outcome?.type === 'cancelled') {
+    const { at, reason, by } = s.outcome;
+    add(`${termKey}/outcome.cancelled`, 'outcome.cancelled', reason, at, { reason, ...(by ? { by } : {}) });
+  } else if (s.outcome) {
     const { type, at, eventId, renewsOn } = s.outcome;
     add(`${termKey}/outcome.${type}`, `outcome.${type}`, eventId, at, { eventId, ...(renewsOn ? { renewsOn } : {}) });
+  }
+
+  // Pauses span terms (a journey paused before its renewal): keyed by when each began.
+  const pauses: (JourneyPause & { resumedAt?: string; resumedBy?: string })[] = [...(s.pauses ?? []), ...(s.paused ? [s.paused] : [])];
+  for (const pause of pauses) {
+    const { at, reason, by, resumedAt, resumedBy } = pause;
+    add(`${journeyId}/journey.paused/${at}`, 'journey.paused', reason, at, { reason, ...(by ? { by } : {}) }, termAt(s, at));
+    if (!resumedAt) continue;
+    const pausedDays = Math.round(((Date.parse(resumedAt) - Date.parse(at)) / s.dayMs) * 10) / 10;
+    const detail = { pausedAt: at, pausedDays, ...(resumedBy ? { by: resumedBy } : {}) };
+    add(`${journeyId}/journey.resumed/${at}`, 'journey.resumed', reason, resumedAt, detail, termAt(s, resumedAt));
+  }
+
+  for (const [experiment, { arm, assignedAt }] of Object.entries(s.experimentArms ?? {})) {
+    add(`${journeyId}/experiment.assigned/${experiment}`, 'experiment.assigned', experiment, assignedAt, { arm }, termAt(s, assignedAt));
   }
 
   (s.migrations ?? []).forEach((migration, index) => {
@@ -122,14 +140,14 @@ export function snapshotOf(j: Journey): JourneySnapshot {
     term: s.term,
     stage: s.stage,
     atRisk: s.atRisk,
-    status: s.outcome?.type === 'churned' ? 'churned' : 'running',
+    status: s.outcome?.type === 'churned' || s.outcome?.type === 'cancelled' ? s.outcome.type : 'running',
     startedAt: s.journeyStartedAt,
   };
 }
 
-/** The tasks an owner can still complete: none once the customer churned (the journey ends). */
+/** The tasks an owner can still complete: none once the customer churned or the journey was cancelled (it ends). */
 export function openTasksOf(j: Journey): OwnerTask[] {
-  if (j.s.outcome?.type === 'churned') return [];
+  if (j.s.outcome?.type === 'churned' || j.s.outcome?.type === 'cancelled') return [];
   return j.s.tasks.filter((task) => task.status !== 'done').map((task) => ({ ...task, status: 'open' as const }));
 }
 

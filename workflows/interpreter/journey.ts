@@ -39,8 +39,13 @@ export function ownerFor(j: Journey, role: string): Owner {
 }
 
 /** Why an audience excludes this customer, or undefined when it is for them. */
-export function audienceMismatch(customer: Customer, audience: Omit<Audience, 'stepOutcome'> | undefined): string | undefined {
+export function audienceMismatch(j: Journey, audience: Omit<Audience, 'stepOutcome'> | undefined): string | undefined {
   if (!audience) return undefined;
+  const { customer } = j;
+  if (audience.experiment) {
+    const arm = j.s.experimentArms?.[audience.experiment.id]?.arm;
+    if (!arm || !audience.experiment.arms.includes(arm)) return `experiment ${audience.experiment.id}: arm ${arm ?? 'none'}`;
+  }
   if (audience.segments && !audience.segments.includes(customer.segment)) return `segment ${customer.segment}`;
   if (audience.plans && !audience.plans.includes(customer.plan)) return `plan ${customer.plan}`;
   for (const [attribute, value] of Object.entries(audience.attributes ?? {})) {

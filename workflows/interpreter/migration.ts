@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { JourneyState, MigrationPlan, MigrationPreview, MigrationRequest, MilestoneRecord } from '../../contracts/journey';
 import type { JourneyMap, Stage } from '../../contracts/map';
+import { assignArms } from './experiments';
 import { fail, iso, milestoneRecord, publishSearchAttributes, timeOf, type Journey } from './journey';
 import { allTouchpoints, stageById } from './map-lookups';
 import { schedule } from './schedule';
@@ -99,6 +100,7 @@ export function migrate(j: Journey, request: MigrationRequest, plan: MigrationPl
     s.stageHistory.at(-1)!.stage = stage.id;
   }
   j.map = target;
+  assignArms(j); // experiments the new version starts; arms of earlier ones stand
   for (const touchpoint of stage.touchpoints.filter((t) => plan.addedTouchpoints.includes(t.id))) {
     const due = timeOf(s, touchpoint.at);
     if (due === undefined) continue; // timed from a milestone not reached yet: scheduled when it is

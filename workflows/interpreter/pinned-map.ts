@@ -7,18 +7,20 @@
  * - 2026-11-17 (session 1): no goals, delivery rules, escalation levels, no-show follow-ups, overdue
  *   escalations of tasks, transactional emails or what the frequency cap does.
  * - 2026-11-24, early: goals, but none of the rest.
- * - 2026-11-24 on: today's language.
+ * - 2026-11-24 to 2026-12-01: no experiments.
+ * - 2026-12-02 on: today's language.
  */
 import type { JourneyMap, Milestone, ScheduledTouchpoint, Stage, Touchpoint } from '../../contracts/map';
 
 /** A map as some journey pinned it: today's shape, or an older one with fewer fields. */
-export type PinnedMap = Omit<JourneyMap, 'goals' | 'delivery'> & Partial<Pick<JourneyMap, 'goals' | 'delivery'>>;
+export type PinnedMap = Omit<JourneyMap, 'goals' | 'delivery' | 'experiments'> & Partial<Pick<JourneyMap, 'goals' | 'delivery' | 'experiments'>>;
 
 export function readPinnedMap(map: PinnedMap): JourneyMap {
   return {
     ...map,
     goals: map.goals ?? [],
     delivery: map.delivery ?? {},
+    experiments: map.experiments ?? [],
     stages: map.stages.map(upgradeStage),
   };
 }

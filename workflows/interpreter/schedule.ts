@@ -18,7 +18,7 @@ export function schedule(
 ): void {
   const { s } = j;
   const late = dueAt < Date.parse(s.journeyStartedAt) - s.dayMs;
-  const notFor = audienceMismatch(j.customer, touchpoint.audience);
+  const notFor = audienceMismatch(j, touchpoint.audience);
   s.touchpoints.push({
     key: options.key ?? `${touchpoint.id}#${occurrence}`,
     touchpointId: touchpoint.id,
@@ -125,7 +125,11 @@ export function currentDetails(j: Journey, stage: Stage): string {
   const open = s.tasks.filter((t) => t.status !== 'done').length;
   return [
     `**${j.customer.company}** · ${map.name} v${map.version} · term ${s.term} · ${stage.name}${s.atRisk ? ' · **at risk**' : ''}`,
-    next ? `Next: ${next.name} (${next.action}, ${next.owner.name}) at ${iso(dueTime(next))}` : 'Next: waiting for the customer',
+    s.paused
+      ? `**Paused** since ${s.paused.at}${s.paused.by ? ` by ${s.paused.by}` : ''}: ${s.paused.reason}`
+      : next
+        ? `Next: ${next.name} (${next.action}, ${next.owner.name}) at ${iso(dueTime(next))}`
+        : 'Next: waiting for the customer',
     `Open tasks: ${open}`,
   ].join('\n\n');
 }

@@ -50,7 +50,7 @@ export function nextTermState(j: Journey): JourneyState {
   const now = j.env.now();
   // A renewal date named by billing counts when it moves the date forward; on a demo clock the term length stands in.
   const named =
-    s.dayMs === DAY_MS && s.outcome?.renewsOn && s.outcome.renewsOn > s.renewalDate ? s.outcome.renewsOn : undefined;
+    s.dayMs === DAY_MS && s.outcome?.type === 'renewed' && s.outcome.renewsOn && s.outcome.renewsOn > s.renewalDate ? s.outcome.renewsOn : undefined;
   const renewsOn = named ?? iso(Date.parse(s.renewalDate) + map.renewal.termDays * s.dayMs);
   const stageIndex = map.stages.findIndex((stage) => stage.id === map.renewal.nextTermStage);
   const repeatedStages = new Set(map.stages.slice(stageIndex).map((stage) => stage.id));
@@ -146,7 +146,7 @@ export function entryMismatch(j: Journey, stage: Stage): string | undefined {
   if (!stage.entry) return undefined;
   const unmet = (stage.entry.milestones ?? []).filter((id) => milestoneRecord(j.s, id).status !== 'reached');
   if (unmet.length > 0) return `milestones not reached: ${unmet.join(', ')}`;
-  return audienceMismatch(j.customer, stage.entry.audience);
+  return audienceMismatch(j, stage.entry.audience);
 }
 
 export function leaveStage(s: JourneyState, reason: string, at: string, options: { keepOneOffs?: boolean } = {}): void {

@@ -1,0 +1,55 @@
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+const { EventType } = temporal.api.enums.v1;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** How big a journey's history is: what the server stores and replays (events, and bytes as encoded protobuf). */
+export interface HistorySize {
+  events: number;
+  bytes: number;
+}
+
+function eventMs(event: HistoryEvent): number {
+  const time = event.eventTime;
+  return time ? Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6 : Number.NaN;
+}
+
+export async function fetchEvents(client: Client, workflowId: string, runId?: string): Promise<HistoryEvent[]> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  return history.events ?? [];
+}
+
+export function sizeOf(events: HistoryEvent[]): HistorySize {
+  return { events: events.length, bytes: temporal.api.history.v1.History.encode({ events }).finish().length };
+}
+
+/** Every run of a workflow id (a renewal continues as new): their histories added up, oldest run first. */
+export async function allRunsSize(client: Client, workflowId: string): Promise<HistorySize & { runs: number }> {
+  const runIds: string[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runIds.push(execution.runId);
+  const sizes = await Promise.all(runIds.map(async (runId) => sizeOf(await fetchEvents(client, workflowId, runId))));
+  return { runs: runIds.length, events: sizes.reduce((sum, s) => sum + s.events, 0), bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) };
+}
+
+/**
+ * When the activity that the first signal led to started, by the server's clock (same machine as the
+ * benchmark's): the first activity scheduled after the signal, and its ActivityTaskStarted event. Local
+ * activities (the engine's facts) are markers, never scheduled, so they do not count.
+ */
+export function activityStartedAfterSignal(events: HistoryEvent[]): number {
+  const signalled = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
+  if (signalled < 0) return Number.NaN;
+  const scheduled = events.slice(signalled).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+  if (!scheduled) return Number.NaN;
+  const started = events.find(
+    (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
+  );
+  return started ? eventMs(started) : Number.NaN;
+}
+
+/** Per-journey means of a cohort's history sizes. */
+export function meanSize(sizes: readonly HistorySize[]): HistorySize {
+  const n = Math.max(1, sizes.length);
+  return { events: sizes.reduce((sum, s) => sum + s.events, 0) / n, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) / n };
+}

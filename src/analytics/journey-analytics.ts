@@ -1,0 +1,58 @@
+/**
+ * Analytics over journey facts (docs/ARCHITECTURE.md, "Journey facts"): what the API's /v1/analytics routes
+ * and `journeys report` answer, each figure one query (or a few) over the engine database.
+ */
+import type { Database } from '../db/database';
+import { milestoneAttainment, type MilestoneAttainment } from './attainment';
+import { scopeOf, type AnalyticsFilter } from './filters';
+import { stageFunnel, type FunnelStage } from './funnel';
+import { outcomes, type Outcomes } from './outcomes';
+import { touchpointEffect, type TouchpointEffect, type TouchpointEffectQuery } from './touchpoint-effect';
+import { touchpointFigures, type TouchpointFigures } from './touchpoints';
+
+/** Every answer says what it was taken over: the filter as given. */
+export type Answer<T> = { filter: AnalyticsFilter } & T;
+
+export interface Report {
+  filter: AnalyticsFilter;
+  stages: FunnelStage[];
+  milestones: MilestoneAttainment[];
+  touchpoints: TouchpointFigures[];
+  outcomes: Outcomes;
+}
+
+export class JourneyAnalytics {
+  constructor(private readonly db: Database) {}
+
+  async funnel(filter: AnalyticsFilter): Promise<Answer<{ stages: FunnelStage[] }>> {
+    return { filter, stages: await stageFunnel(this.db, scopeOf(filter)) };
+  }
+
+  async milestones(filter: AnalyticsFilter): Promise<Answer<{ milestones: MilestoneAttainment[] }>> {
+    return { filter, milestones: await milestoneAttainment(this.db, scopeOf(filter)) };
+  }
+
+  async touchpoints(filter: AnalyticsFilter): Promise<Answer<{ touchpoints: TouchpointFigures[] }>> {
+    return { filter, touchpoints: await touchpointFigures(this.db, scopeOf(filter)) };
+  }
+
+  async outcomes(filter: AnalyticsFilter): Promise<Answer<Outcomes>> {
+    return { filter, ...(await outcomes(this.db, scopeOf(filter))) };
+  }
+
+  async touchpointEffect(filter: AnalyticsFilter, query: TouchpointEffectQuery): Promise<Answer<TouchpointEffect>> {
+    return { filter, ...(await touchpointEffect(this.db, scopeOf(filter), query)) };
+  }
+
+  /** Everything but the touchpoint effect (which needs a milestone and a touchpoint), at once. */
+  async report(filter: AnalyticsFilter): Promise<Report> {
+    const scope = scopeOf(filter);
+    const [stages, milestones, touchpoints, outcomesNow] = await Promise.all([
+      stageFunnel(this.db, scope),
+      milestoneAttainment(this.db, scope),
+      touchpointFigures(this.db, scope),
+      outcomes(this.db, scope),
+    ]);
+    return { filter, stages, milestones, touchpoints, outcomes: outcomesNow };
+  }
+}
