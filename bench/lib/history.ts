@@ -8,6 +8,8 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export interface HistorySize {
   events: number;
   bytes: number;
+  /** The same by event type (ACTIVITY_TASK_SCHEDULED, MARKER_RECORDED, ...): where the bytes are, for whoever closes the gap. */
+  byType?: Record<string, { events: number; bytes: number }>;
 }
 
 function eventMs(event: HistoryEvent): number {
@@ -21,7 +23,27 @@ export async function fetchEvents(client: Client, workflowId: string, runId?: st
 }
 
 export function sizeOf(events: HistoryEvent[]): HistorySize {
-  return { events: events.length, bytes: temporal.api.history.v1.History.encode({ events }).finish().length };
+  const byType: NonNullable<HistorySize['byType']> = {};
+  for (const event of events) {
+    const type = (EventType[event.eventType ?? 0] ?? 'UNKNOWN').replace(/^EVENT_TYPE_/, '');
+    const entry = (byType[type] ??= { events: 0, bytes: 0 });
+    entry.events += 1;
+    entry.bytes += temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
+  }
+  return { events: events.length, bytes: temporal.api.history.v1.History.encode({ events }).finish().length, byType };
+}
+
+/** Adds sizes up, their breakdowns by event type too. */
+function added(sizes: readonly HistorySize[], scale = 1): HistorySize {
+  const byType: NonNullable<HistorySize['byType']> = {};
+  for (const size of sizes) {
+    for (const [type, { events, bytes }] of Object.entries(size.byType ?? {})) {
+      const entry = (byType[type] ??= { events: 0, bytes: 0 });
+      entry.events += events / scale;
+      entry.bytes += bytes / scale;
+    }
+  }
+  return { events: sizes.reduce((sum, s) => sum + s.events, 0) / scale, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) / scale, byType };
 }
 
 /** Every run of a workflow id (a renewal continues as new): their histories added up, oldest run first. */
@@ -29,7 +51,7 @@ export async function allRunsSize(client: Client, workflowId: string): Promise<H
   const runIds: string[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runIds.push(execution.runId);
   const sizes = await Promise.all(runIds.map(async (runId) => sizeOf(await fetchEvents(client, workflowId, runId))));
-  return { runs: runIds.length, events: sizes.reduce((sum, s) => sum + s.events, 0), bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) };
+  return { runs: runIds.length, ...added(sizes) };
 }
 
 /**
@@ -50,6 +72,5 @@ export function activityStartedAfterSignal(events: HistoryEvent[]): number {
 
 /** Per-journey means of a cohort's history sizes. */
 export function meanSize(sizes: readonly HistorySize[]): HistorySize {
-  const n = Math.max(1, sizes.length);
-  return { events: sizes.reduce((sum, s) => sum + s.events, 0) / n, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) / n };
+  return added(sizes, Math.max(1, sizes.length));
 }

@@ -93,7 +93,8 @@ export class BenchStack {
       SMTP_URL: this.sink.url,
       PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       LOG_LEVEL: 'info',
-      NODE_OPTIONS: `--max-old-space-size=${this.workerHeapMiB}`,
+      // BENCH_WORKER_NODE_OPTIONS: more for both workers alike, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them.
+      NODE_OPTIONS: `--max-old-space-size=${this.workerHeapMiB} ${process.env.BENCH_WORKER_NODE_OPTIONS ?? ''}`.trim(),
     };
     this.engineEnv = {
       ...shared,

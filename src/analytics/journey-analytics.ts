@@ -4,6 +4,7 @@
  */
 import type { Database } from '../db/database';
 import { milestoneAttainment, type MilestoneAttainment } from './attainment';
+import { compareArms, type ExperimentComparison, type ExperimentQuery } from './experiments';
 import { scopeOf, type AnalyticsFilter } from './filters';
 import { stageFunnel, type FunnelStage } from './funnel';
 import { outcomes, type Outcomes } from './outcomes';
@@ -42,6 +43,10 @@ export class JourneyAnalytics {
 
   async touchpointEffect(filter: AnalyticsFilter, query: TouchpointEffectQuery): Promise<Answer<TouchpointEffect>> {
     return { filter, ...(await touchpointEffect(this.db, scopeOf(filter), query)) };
+  }
+
+  async experiment(filter: AnalyticsFilter, query: ExperimentQuery): Promise<Answer<ExperimentComparison>> {
+    return { filter, ...(await compareArms(this.db, scopeOf(filter), query)) };
   }
 
   /** Everything but the touchpoint effect (which needs a milestone and a touchpoint), at once. */

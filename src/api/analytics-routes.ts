@@ -1,21 +1,22 @@
 /**
- * GET /v1/analytics/{funnel,milestones,touchpoints,outcomes,touchpoint-effect}: figures over journey facts
+ * GET /v1/analytics/{funnel,milestones,touchpoints,outcomes,touchpoint-effect,experiment}: figures over journey facts
  * (src/analytics), filtered by the query string (mapId required; mapVersion, segment, plan, cohort, from,
  * to), for keys with journeys:read. A bad filter is a 400 naming the field.
  */
 import type express from 'express';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
 import { analyticsFilterSchema, type AnalyticsFilter } from '../analytics/filters';
 import type { JourneyAnalytics } from '../analytics/journey-analytics';
-import { touchpointEffectSchema, type TouchpointEffectQuery } from '../analytics/touchpoint-effect';
+import { experimentQuerySchema } from '../analytics/experiments';
+import { touchpointEffectSchema } from '../analytics/touchpoint-effect';
 import type { Scope } from '../auth/scopes';
 
-export const ANALYTICS_ROUTES = ['funnel', 'milestones', 'touchpoints', 'outcomes', 'touchpoint-effect'] as const;
+export const ANALYTICS_ROUTES = ['funnel', 'milestones', 'touchpoints', 'outcomes', 'touchpoint-effect', 'experiment'] as const;
 
 /** The filter and the comparison together: every bad field of both named in one 400. */
-function effectQuery(query: unknown): { filter: AnalyticsFilter; compare: TouchpointEffectQuery } {
+function withComparison<T>(query: unknown, comparison: z.ZodType<T>): { filter: AnalyticsFilter; compare: T } {
   const filter = analyticsFilterSchema.safeParse(query);
-  const compare = touchpointEffectSchema.safeParse(query);
+  const compare = comparison.safeParse(query);
   if (!filter.success || !compare.success) throw new ZodError([...(filter.error?.issues ?? []), ...(compare.error?.issues ?? [])]);
   return { filter: filter.data, compare: compare.data };
 }
@@ -35,7 +36,11 @@ export function addAnalyticsRoutes(app: express.Express, allow: (scope: Scope) =
     res.json(await analytics.outcomes(analyticsFilterSchema.parse(req.query)));
   });
   app.get('/v1/analytics/touchpoint-effect', allow('journeys:read'), async (req, res) => {
-    const { filter, compare } = effectQuery(req.query);
+    const { filter, compare } = withComparison(req.query, touchpointEffectSchema);
     res.json(await analytics.touchpointEffect(filter, compare));
+  });
+  app.get('/v1/analytics/experiment', allow('journeys:read'), async (req, res) => {
+    const { filter, compare } = withComparison(req.query, experimentQuerySchema);
+    res.json(await analytics.experiment(filter, compare));
   });
 }

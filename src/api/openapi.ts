@@ -9,6 +9,7 @@ import path from 'node:path';
 import { OpenApiGeneratorV31, OpenAPIRegistry, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { analyticsFilterSchema } from '../analytics/filters';
+import { experimentQuerySchema } from '../analytics/experiments';
 import { touchpointEffectSchema } from '../analytics/touchpoint-effect';
 import type { Scope } from '../auth/scopes';
 import { INBOUND_SIGNATURE_HEADER } from '../auth/webhook-signatures';
@@ -213,10 +214,11 @@ const ANALYTICS: Operation[] = ANALYTICS_ROUTES.map((name) => ({
     touchpoints: 'Touchpoints done, skipped and failed, by touchpoint',
     outcomes: 'Terms renewed and churned',
     'touchpoint-effect': 'How often a milestone is reached with and without a touchpoint',
+    experiment: "An experiment's arms compared on a milestone and on renewal, each against the control with a 95 % confidence interval",
   }[name],
   access: 'journeys:read',
   // The effect's comparison is read from the same query as the filter (the route parses it with both schemas).
-  query: name === 'touchpoint-effect' ? z.object({ ...analyticsFilterSchema.shape, ...touchpointEffectSchema.shape }) : analyticsFilterSchema,
+  query: { 'touchpoint-effect': z.object({ ...analyticsFilterSchema.shape, ...touchpointEffectSchema.shape }), experiment: z.object({ ...analyticsFilterSchema.shape, ...experimentQuerySchema.shape }) }[name as string] ?? analyticsFilterSchema,
   answers: { 200: { description: `The figures (src/analytics, JourneyAnalytics.${name === 'touchpoint-effect' ? 'touchpointEffect' : name}) and the filter they were taken over.`, body: z.looseObject({ filter: z.looseObject({ mapId: z.string() }) }) } },
   refusals: [400, 503],
 }));

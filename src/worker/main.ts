@@ -34,8 +34,12 @@ runMain(async () => {
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
   MapCatalog.load(config.MAPS_DIR, templates);
-  // The ledger, calendar, suppressions and facts every worker on every machine shares.
-  const db = await openEngineDatabase(config, log);
+  // The ledger, calendar, suppressions and facts every worker on every machine shares; the database and Temporal are
+  // reached at once (a worker's start is mostly waiting on them).
+  const [db, connection] = await Promise.all([
+    openEngineDatabase(config, log),
+    NativeConnection.connect({ address: config.temporalAddress }),
+  ]);
   const stopPruning = pruneOldRecords(db, log);
   const deps = buildActivityDeps({
     stores: databaseStores(db),
@@ -50,7 +54,6 @@ runMain(async () => {
     webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
     factsRecorded: metrics?.countFacts,
   });
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
     const added = await registerJourneySearchAttributes(connection, config.TEMPORAL_NAMESPACE);
     if (added.length > 0) log.info(`registered search attributes ${added.join(', ')}`);

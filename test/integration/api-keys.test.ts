@@ -40,6 +40,7 @@ const NEEDS: Record<string, Scope> = {
   'GET /v1/analytics/touchpoints': 'journeys:read',
   'GET /v1/analytics/outcomes': 'journeys:read',
   'GET /v1/analytics/touchpoint-effect': 'journeys:read',
+  'GET /v1/analytics/experiment': 'journeys:read',
   'GET /v1/mail': 'journeys:read',
   'GET /v1/mail/:id.eml': 'journeys:read',
   'PUT /v1/customers/:customerId/owners/:role': 'journeys:write',

@@ -646,6 +646,7 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
   'GET /v1/analytics/touchpoints': { runs: 30, requests: () => analytics('touchpoints') },
   'GET /v1/analytics/outcomes': { runs: 30, requests: () => analytics('outcomes') },
   'GET /v1/analytics/touchpoint-effect': { runs: 40, requests: () => analytics('touchpoint-effect', { milestone: ['first-login'], touchpoint: ['welcome-email'] }) },
+  'GET /v1/analytics/experiment': { runs: 30, requests: () => analytics('experiment', { experiment: ['onboarding-training'], milestone: ['first-login'], control: ['control'] }) },
   'GET /v1/mail': { runs: 40, requests: () => get(fc.constant('/v1/mail'), queryString(['to', 'journey'], { to: ['jo@fz-fresh.example'], journey: ['journey-fz-fresh'] })) },
   'GET /v1/mail/:id.eml': {
     runs: 40,

@@ -36,6 +36,8 @@ import { serveOnLoopback } from '../helpers/app-routes';
  *   echo   scaling/growth   bought 03-20, churned day 15 (onboarding 0-15); first-login 4 (no due time); welcome 0
  *   fox    enterprise/growth bought 03-25 on version 2, in onboarding; first-login 1 (due 3); welcome 0
  *   golf   on another map ("enterprise"): never counted
+ *
+ * Arms of the onboarding-training experiment: training acme, cargo, delta, fox; control beta, echo.
  */
 let db: Database;
 let databaseUrl: string;
@@ -104,6 +106,11 @@ class SeededJourney {
     return this.add(`goal.${status}/${id}`, `goal.${status}`, id, day, { name: 'Activation', dueAt: plus(this.purchase, 30) });
   }
 
+  /** Its arm of the onboarding-training experiment, assigned at the purchase. */
+  arm(arm: string): this {
+    return this.add('experiment.assigned/onboarding-training', 'experiment.assigned', 'onboarding-training', 0, { arm });
+  }
+
   outcome(type: 'renewed' | 'churned', day: number, term = 1): this {
     return this.add(`t${term}/outcome.${type}`, `outcome.${type}`, `evt-${this.customerId}-${type}`, day, { eventId: `evt-${this.customerId}-${type}` }, term);
   }
@@ -128,6 +135,7 @@ class SeededJourney {
 const FIRST_LOGIN_DUE = 3;
 const cohort = {
   acme: new SeededJourney('acme', '2026-02-27T00:00:00.000Z', { segment: 'scaling', plan: 'growth' })
+    .arm('training')
     .stay('onboarding', 0, 10)
     .stay('adoption', 10)
     .milestone('reached', 'first-login', 2, 'onboarding', FIRST_LOGIN_DUE)
@@ -137,6 +145,7 @@ const cohort = {
     .meeting('attended', 'reports-training', 'training', 6)
     .goal('met', 'activation', 12),
   beta: new SeededJourney('beta', '2026-03-05T00:00:00.000Z', { segment: 'scaling', plan: 'starter' })
+    .arm('control')
     .stay('onboarding', 0, 20)
     .stay('adoption', 20)
     .milestone('missed', 'first-login', 3, 'onboarding', FIRST_LOGIN_DUE)
@@ -149,6 +158,7 @@ const cohort = {
     .touchpoint('failed', 'checkin-email', 'email', 8)
     .goal('missed', 'activation', 30),
   cargo: new SeededJourney('cargo', '2026-03-10T00:00:00.000Z', { segment: 'enterprise', plan: 'growth' })
+    .arm('training')
     .stay('onboarding', 0)
     .touchpoint('skipped', 'welcome-email', 'email', 0)
     .touchpoint('done', 'kickoff-call', 'call', 1)
@@ -158,6 +168,7 @@ const cohort = {
     .risk('no logins for 7 days', 7)
     .touchpoint('unconfirmed', 'checkin-email', 'email', 8),
   delta: new SeededJourney('delta', '2026-02-15T00:00:00.000Z', { segment: 'scaling', plan: 'growth' })
+    .arm('training')
     .stay('onboarding', 0, 7)
     .stay('adoption', 7, 30)
     .stay('expansion', 30, 30, { passedOver: true })
@@ -171,11 +182,13 @@ const cohort = {
     .goal('met', 'activation', 9)
     .outcome('renewed', 29),
   echo: new SeededJourney('echo', '2026-03-20T00:00:00.000Z', { segment: 'scaling', plan: 'growth' })
+    .arm('control')
     .stay('onboarding', 0, 15)
     .milestone('reached', 'first-login', 4, 'onboarding')
     .touchpoint('done', 'welcome-email', 'email', 0)
     .outcome('churned', 15),
   fox: new SeededJourney('fox', '2026-03-25T00:00:00.000Z', { segment: 'enterprise', plan: 'growth', mapVersion: 2 })
+    .arm('training')
     .stay('onboarding', 0)
     .milestone('reached', 'first-login', 1, 'onboarding', FIRST_LOGIN_DUE)
     .touchpoint('done', 'welcome-email', 'email', 0),
@@ -510,4 +523,23 @@ describe('journeys report', () => {
     expect([report.filter, report.outcomes.atRisk.running, report.stages[0].entered]).toEqual([{ mapId: 'default', cohort: '2026-03' }, 3, { journeys: 4, entries: 4 }]);
     expect([bad.status, bad.stderr.trim()]).toEqual([1, 'report: --from: must be an ISO date (2026-11-24) or date-time with offset (2026-11-24T09:30:00Z), years 2000-9999']);
   });
+});
+
+
+test('an experiment compares its arms on a milestone and on renewal against the control, and says the difference is not yet significant', async () => {
+  const answer = await analytics.experiment(filter({ mapId: 'default' }), { experiment: 'onboarding-training', milestone: 'first-login' });
+  // First login in term 1: training acme, delta, fox (not cargo) 3 of 4; control beta (late) and echo, 2 of 2.
+  // The first term ended: delta renewed (training), echo churned (control).
+  expect(answer.arms).toEqual([
+    { arm: 'control', journeys: 2, reached: 2, attainment: 1, renewed: 0, churned: 1, renewalRate: 0 },
+    { arm: 'training', journeys: 4, reached: 3, attainment: 0.75, renewed: 1, churned: 0, renewalRate: 1 },
+  ]);
+  const [training] = answer.comparisons;
+  expect(training).toMatchObject({ arm: 'training', attainment: { difference: -0.25, significant: false }, renewal: { difference: 1, significant: false } });
+  expect(training!.attainment!.low).toBeLessThan(-0.25);
+  expect(training!.attainment!.high).toBeGreaterThan(0);
+  expect(training!.verdict).toMatch(/^training against control: −25\.0 points reaching first-login \(95 % CI −\d+\.\d to \+\d+\.\d\): not yet significant$/);
+  // A control arm nobody is in: nothing to compare with.
+  const none = await analytics.experiment(filter({ mapId: 'default' }), { experiment: 'onboarding-training', milestone: 'first-login', control: 'holdout' });
+  expect(none.comparisons.map((c) => c.verdict)).toEqual(['control against holdout: no journeys in the control arm yet', 'training against holdout: no journeys in the control arm yet']);
 });
