@@ -17,6 +17,9 @@ import { ENGINE_API_ENTRY, ENGINE_CLI_ENTRY, ENGINE_WORKER_ENTRY, RAW_BUNDLE_PAT
 import { adopt, BenchProcess, onShutdown } from './processes';
 import { SmtpSink } from './smtp-sink';
 
+/** BENCH_WORKER_NODE_ARGS: node options for both workers alike, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them. */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export const ENGINE_TASK_QUEUE = 'customer-journeys';
 export const RAW_TASK_QUEUE = 'bench-raw';
 export const WORKER_READY = 'worker polling task queue';
@@ -93,8 +96,7 @@ export class BenchStack {
       SMTP_URL: this.sink.url,
       PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
       LOG_LEVEL: 'info',
-      // BENCH_WORKER_NODE_OPTIONS: more for both workers alike, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them.
-      NODE_OPTIONS: `--max-old-space-size=${this.workerHeapMiB} ${process.env.BENCH_WORKER_NODE_OPTIONS ?? ''}`.trim(),
+      NODE_OPTIONS: `--max-old-space-size=${this.workerHeapMiB}`,
     };
     this.engineEnv = {
       ...shared,
@@ -139,11 +141,11 @@ export class BenchStack {
 
   /** A worker like the engine's, on another task queue when a probe (worker start) must not take real work. */
   spawnEngineWorker(taskQueue = ENGINE_TASK_QUEUE): BenchProcess {
-    return BenchProcess.spawn('engine worker', process.execPath, [ENGINE_WORKER_ENTRY], { ...this.engineEnv, TEMPORAL_TASK_QUEUE: taskQueue });
+    return BenchProcess.spawn('engine worker', process.execPath, [...WORKER_NODE_ARGS, ENGINE_WORKER_ENTRY], { ...this.engineEnv, TEMPORAL_TASK_QUEUE: taskQueue });
   }
 
   spawnRawWorker(taskQueue = RAW_TASK_QUEUE): BenchProcess {
-    return BenchProcess.spawn('raw worker', process.execPath, [RAW_WORKER_ENTRY], { ...this.rawEnv, TEMPORAL_TASK_QUEUE: taskQueue });
+    return BenchProcess.spawn('raw worker', process.execPath, [...WORKER_NODE_ARGS, RAW_WORKER_ENTRY], { ...this.rawEnv, TEMPORAL_TASK_QUEUE: taskQueue });
   }
 
   /** The API publishes the shipped maps once a worker serves the registry: purchases need the bench map published. */
