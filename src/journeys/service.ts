@@ -1,4 +1,3 @@
-import { status as grpcStatus } from '@grpc/grpc-js';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -9,12 +8,12 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { customerOfTask } from './tasks';
+import { reasonOf, refusingBadQuery, rootCause } from './temporal-answers';
 import type {
   Booking,
   JourneyPause,
   JourneyState,
   MeetingChangeRequest,
-  MigrationPlan,
   OwnerReassignment,
   OwnerTask,
   SteeringRequest,
@@ -53,58 +52,13 @@ import type { ListedTask, TaskReader } from '../facts/journey-facts';
 
 export const journeyWorkflowId = (customerId: string) => `journey-${customerId}`;
 
-export interface StartedJourney {
-  workflowId: string;
-  /** False when the customer already had a journey: the purchase was delivered before. */
-  created: boolean;
-  map: { id: string; version: number };
-}
-
-export interface JourneySummary {
-  customerId: string;
-  workflowId: string;
-  status: string;
-  stage?: string;
-  segment?: string;
-  atRisk?: boolean;
-  term?: number;
-  map?: string;
-  owners?: string[];
-  startedAt: string;
-}
-
-/** A migration of journeys in flight to a published map version. */
-export interface MigrationOrder {
-  mapId: string;
-  toVersion: number;
-  /** A visibility query narrowing the journeys (e.g. `CustomerSegment = "enterprise"`); all running ones otherwise. */
-  query?: string;
-  dryRun?: boolean;
-  stageMapping?: Record<string, string>;
-  milestoneMapping?: Record<string, string>;
-}
-
-export interface MigrationResult {
-  customerId: string;
-  workflowId: string;
-  outcome: 'migrated' | 'would migrate' | 'refused';
-  plan?: MigrationPlan;
-  reason?: string;
-}
-
-/** Filters for GET /v1/journeys, turned into a Temporal visibility query. */
-export interface JourneyFilter {
-  /** Running journeys unless `all`, which adds ended ones (each customer's latest run). */
-  status?: 'running' | 'all';
-  stage?: string;
-  segment?: string;
-  owner?: string;
-  atRisk?: boolean;
-}
+export type { JourneyFilter, JourneySummary, MigrationOrder, MigrationResult, StartedJourney } from './journey-views';
+import type { JourneyFilter, JourneySummary, MigrationOrder, MigrationResult, StartedJourney } from './journey-views';
 
 /**
- * What the API and the CLI do with journeys, in business terms; the routes only parse and answer. (About
- * 330 lines: one short method per operation over the Temporal client; split by operation as it grows.)
+ * What the API and the CLI do with journeys, in business terms; the routes only parse and answer. One short
+ * method per operation over the Temporal client; what it answers is in ./journey-views, how it reads Temporal's
+ * failures in ./temporal-answers.
  */
 export class JourneyService {
   constructor(
@@ -332,29 +286,4 @@ export class JourneyService {
       throw err;
     }
   }
-}
-
-/** The executions a visibility query lists; a query Temporal cannot parse is the caller's mistake (the order's `query`), not a failure. */
-async function* refusingBadQuery<T>(executions: AsyncIterable<T>): AsyncIterable<T> {
-  try {
-    yield* executions;
-  } catch (err) {
-    for (let e = err as { code?: unknown; details?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
-      if (e.code === grpcStatus.INVALID_ARGUMENT) {
-        throw new InvalidInputError('query', `is not a visibility query Temporal accepts (${typeof e.details === 'string' ? e.details : 'invalid query'})`);
-      }
-    }
-    throw err;
-  }
-}
-
-/** Why an update or a preview was refused: the innermost cause (an activity's own failure, not "Activity task failed"). */
-function reasonOf(err: WorkflowUpdateFailedError | QueryNotRegisteredError): string {
-  return err instanceof WorkflowUpdateFailedError ? rootCause(err).message : err.message;
-}
-
-function rootCause(err: Error): Error & { type?: string } {
-  let cause: Error & { type?: string } = err;
-  while (cause.cause instanceof Error) cause = cause.cause;
-  return cause;
 }

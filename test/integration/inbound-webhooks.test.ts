@@ -1,13 +1,11 @@
 import type { Server } from 'node:http';
-import { createApp, type AppDeps } from '../../src/api/app';
-import { serve } from '../../src/api/serve';
+import type { AppDeps } from '../../src/api/app';
 import { signInbound } from '../../src/auth/webhook-signatures';
 import type { JourneyService } from '../../src/journeys/service';
-import { createLogger } from '../../src/logger';
-import { catalog, purchaseBody, templates } from '../helpers/fixtures';
-import { eventually, freePort } from '../helpers/eventually';
+import { purchaseBody } from '../helpers/fixtures';
+import { eventually } from '../helpers/eventually';
 import { type HttpAnswer, LocalStack, startedForTheseTests } from '../helpers/stack';
-import { testPayloadCodec } from '../helpers/payloads';
+import { appWithoutTemporal, serveOnLoopback } from '../helpers/app-routes';
 
 /**
  * Signed inbound webhooks against the real engine on loopback (Temporal dev server, worker, HTTP API): a
@@ -215,25 +213,8 @@ describe('the API without inbound secrets, and under its rate limits', () => {
       deliveries.push({ customerId, event });
       return Promise.resolve({ workflowId: `journey-${customerId}`, eventId: event.eventId });
     } } as unknown as JourneyService;
-    const app = createApp({
-      journeys,
-      maps: {} as AppDeps['maps'],
-      templates,
-      team: catalog.team,
-      suppressions: {} as AppDeps['suppressions'],
-      unsubscribeSecret: 'unused-unsubscribe-secret',
-      tasks: {} as AppDeps['tasks'],
-      keys: { verify: () => Promise.resolve(undefined) },
-      http: { allowedHosts: [], requestsPerMinute: 1_000 },
-      readiness: () => Promise.resolve({}),
-      console: { temporalUiUrl: 'http://ui.test', namespace: 'default' },
-      payloadCodec: testPayloadCodec,
-      log: createLogger('api-test', 'silent'),
-      ...deps,
-    });
-    server = await serve(app, await freePort(), '127.0.0.1');
-    const address = server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const app = appWithoutTemporal({ journeys, keys: { verify: () => Promise.resolve(undefined) }, http: { allowedHosts: [], requestsPerMinute: 1_000 }, ...deps });
+    ({ server, url } = await serveOnLoopback(app));
   }
 
   afterEach(async () => {

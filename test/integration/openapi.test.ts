@@ -2,14 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, type AppDeps } from '../../src/api/app';
+import { type createApp, type AppDeps } from '../../src/api/app';
 import { SCOPES, type Scope } from '../../src/auth/scopes';
 import { PROJECT_ROOT } from '../../src/config';
-import { createLogger } from '../../src/logger';
 import { Mailbox } from '../../src/mail/mailbox';
-import { catalog, templates } from '../helpers/fixtures';
-import { testPayloadCodec } from '../helpers/payloads';
-import { appRoutes, serveOnLoopback } from '../helpers/app-routes';
+import { appRoutes, appWithoutTemporal, serveOnLoopback } from '../helpers/app-routes';
 
 /**
  * The API description: /openapi.json is an OpenAPI 3.1 document that lists every route the app has, with the
@@ -26,16 +23,9 @@ const keyWith = (...scopes: Scope[]) => `scopes:${scopes.join(',')}`;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 beforeAll(async () => {
-  app = createApp({
-    journeys: {} as AppDeps['journeys'],
-    maps: {} as AppDeps['maps'],
-    templates,
-    team: catalog.team,
+  app = appWithoutTemporal({
     mailbox: new Mailbox(mkdtempSync(path.join(os.tmpdir(), 'openapi-test-mail-'))),
-    suppressions: {} as AppDeps['suppressions'],
-    unsubscribeSecret: 'openapi-test-unsubscribe-secret',
     inboundWebhookSecrets: ['openapi-test-inbound-secret-0123456789'],
-    tasks: {} as AppDeps['tasks'],
     analytics: {} as AppDeps['analytics'],
     keys: {
       verify: (presented) =>
@@ -43,11 +33,6 @@ beforeAll(async () => {
           presented.startsWith('scopes:') ? { id: 'k', name: 'test', scopes: presented.slice(7).split(',').filter(Boolean) as Scope[], createdAt: new Date().toISOString() } : undefined,
         ),
     },
-    http: { allowedHosts: [], requestsPerMinute: 1_000_000 },
-    readiness: () => Promise.resolve({}),
-    console: { temporalUiUrl: 'http://ui.test', namespace: 'default' },
-    payloadCodec: testPayloadCodec,
-    log: createLogger('api-test', 'silent'),
   });
   ({ server, url } = await serveOnLoopback(app));
   const answer = await fetch(`${url}/openapi.json`); // no key

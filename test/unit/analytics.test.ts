@@ -4,17 +4,14 @@ import path from 'node:path';
 import type { JourneyFact, JourneySnapshot } from '../../contracts/facts';
 import { scopeOf, parseAnalyticsFilter, type AnalyticsFilter } from '../../src/analytics/filters';
 import { JourneyAnalytics } from '../../src/analytics/journey-analytics';
-import { createApp, type AppDeps } from '../../src/api/app';
 import { ApiKeys } from '../../src/auth/api-keys';
 import { formatReport, reportFilter } from '../../src/cli/report-command';
 import { PROJECT_ROOT } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db/database';
 import { PgJourneyFacts } from '../../src/facts/journey-facts';
-import { createLogger } from '../../src/logger';
 import { freshDatabaseUrl } from '../helpers/database';
-import { catalog, DAY_MS, templates } from '../helpers/fixtures';
-import { testPayloadCodec } from '../helpers/payloads';
-import { serveOnLoopback } from '../helpers/app-routes';
+import { DAY_MS } from '../helpers/fixtures';
+import { appWithoutTemporal, serveOnLoopback } from '../helpers/app-routes';
 
 /**
  * Analytics over journey facts on a real PostgreSQL, seeded through the real write path (PgJourneyFacts) with a
@@ -412,22 +409,7 @@ describe('over HTTP', () => {
     const keys = new ApiKeys(db);
     reader = (await keys.create('analyst', ['journeys:read'])).key;
     writer = (await keys.create('billing', ['purchases:write'])).key;
-    const app = createApp({
-      journeys: {} as AppDeps['journeys'],
-      maps: {} as AppDeps['maps'],
-      templates,
-      team: catalog.team,
-      suppressions: {} as AppDeps['suppressions'],
-      unsubscribeSecret: 'analytics-test-unsubscribe-secret',
-      tasks: new PgJourneyFacts(db),
-      analytics,
-      keys,
-      http: { allowedHosts: [], requestsPerMinute: 1_000_000 },
-      readiness: () => Promise.resolve({}),
-      console: { temporalUiUrl: 'http://ui.test', namespace: 'default' },
-      payloadCodec: testPayloadCodec,
-      log: createLogger('api-test', 'silent'),
-    });
+    const app = appWithoutTemporal({ tasks: new PgJourneyFacts(db), analytics, keys });
     ({ server, url } = await serveOnLoopback(app));
   });
 
