@@ -63,6 +63,8 @@ export interface JourneySnapshot {
   atRisk: boolean;
   status: 'running' | 'churned' | 'cancelled';
   startedAt: string;
+  /** How long a journey day lasts (less on a demo clock): analytics count days on the journey's own clock. Absent from older workers' batches. */
+  dayMs?: number;
 }
 
 /** What one workflow task hands the engine database: new facts, and the snapshot and open tasks if they changed. */

@@ -53,7 +53,7 @@ interface AttainmentRow {
 const ATTAINMENT_SQL = `
   WITH ${SCOPE_SQL},
   reached AS (
-    SELECT f.subject AS milestone, f.detail, f.at,
+    SELECT f.subject AS milestone, f.detail, f.at, f.day_ms,
       coalesce(ts.started_at, CASE WHEN f.term = 1 THEN f.purchased_at END) AS term_started_at,
       (SELECT max(e.at) FROM journey_facts e
        WHERE e.journey_id = f.journey_id AND e.term = f.term AND e.kind = 'stage.entered'
@@ -67,8 +67,8 @@ const ATTAINMENT_SQL = `
       count(*) FILTER (WHERE detail ->> 'onTime' = 'true')::int AS on_time,
       count(*) FILTER (WHERE detail ->> 'onTime' = 'false')::int AS late,
       count(*) FILTER (WHERE detail ->> 'onTime' IS NULL)::int AS without_due,
-      ${percentiles(daysBetween('at', 'term_started_at'), 'purchase')},
-      ${percentiles(daysBetween('at', 'stage_entered_at'), 'stage')}
+      ${percentiles(daysBetween('at', 'term_started_at', 'day_ms'), 'purchase')},
+      ${percentiles(daysBetween('at', 'stage_entered_at', 'day_ms'), 'stage')}
     FROM reached GROUP BY milestone
   ),
   missed_by_milestone AS (
@@ -88,7 +88,7 @@ const ATTAINMENT_SQL = `
 const CURVES_SQL = `
   WITH ${SCOPE_SQL},
   first_reach AS (
-    SELECT r.subject AS milestone, min(${daysBetween('r.at', 'p.purchased_at')}) AS days
+    SELECT r.subject AS milestone, min(${daysBetween('r.at', 'p.purchased_at', 'p.day_ms')}) AS days
     FROM population p
     JOIN journey_facts r ON r.journey_id = p.journey_id AND r.kind = 'milestone.reached' AND r.term = 1
     GROUP BY p.journey_id, r.subject

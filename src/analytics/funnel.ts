@@ -47,7 +47,7 @@ const FUNNEL_SQL = `
   ),
   stays AS (
     SELECT subject AS stage, count(*)::int AS stays,
-      ${percentiles(daysBetween('at', "(detail ->> 'enteredAt')::timestamptz"), 'spent')}
+      ${percentiles(daysBetween('at', "(detail ->> 'enteredAt')::timestamptz", 'day_ms'), 'spent')}
     FROM scoped_facts
     WHERE kind = 'stage.left' AND coalesce(detail ->> 'passedOver', '') <> 'true'
     GROUP BY subject

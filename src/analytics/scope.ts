@@ -16,7 +16,7 @@ import type { AnalyticsScope } from './filters';
 export const SCOPE_SQL = `
   scoped AS (
     SELECT j.journey_id, j.customer_id, j.company, j.term AS current_term, j.stage, j.at_risk, j.status,
-           j.map_version AS current_version,
+           j.map_version AS current_version, j.day_ms,
            coalesce(p.purchased_at, j.started_at) AS purchased_at,
            coalesce(p.started_version, j.map_version) AS started_version
     FROM journeys j
@@ -32,7 +32,7 @@ export const SCOPE_SQL = `
     WHERE $5::timestamptz IS NULL OR (purchased_at >= $5::timestamptz AND purchased_at < $6::timestamptz)
   ),
   scoped_facts AS (
-    SELECT f.*, c.purchased_at FROM journey_facts f JOIN cohort c USING (journey_id)
+    SELECT f.*, c.purchased_at, c.day_ms FROM journey_facts f JOIN cohort c USING (journey_id)
     WHERE f.map_id = $1 AND ($2::integer IS NULL OR f.map_version = $2::integer)
       AND ($7::timestamptz IS NULL OR f.at >= $7::timestamptz) AND ($8::timestamptz IS NULL OR f.at < $8::timestamptz)
   ),
@@ -62,8 +62,12 @@ export function scopeParams(scope: AnalyticsScope): unknown[] {
   ];
 }
 
-/** Days between two instants in SQL, as a number (one day is 86 400 s on the journey's clock). */
-export const daysBetween = (later: string, earlier: string): string => `(extract(epoch FROM (${later}) - (${earlier})) / 86400)::float8`;
+/**
+ * Days between two instants in SQL, as a number of days on the journey's clock: `dayMs` names the column holding
+ * its day length (86 400 000 ms, or less on a demo clock), so a demo's journeys read as the days they played.
+ */
+export const daysBetween = (later: string, earlier: string, dayMs: string): string =>
+  `(extract(epoch FROM (${later}) - (${earlier})) * 1000 / ${dayMs})::float8`;
 
 /** The median and 90th percentile of a days expression, as columns `<name>_median` and `<name>_p90`. */
 export const percentiles = (days: string, name: string, filter = 'true'): string =>

@@ -60,7 +60,7 @@ const EFFECT_ROWS = `
     GROUP BY p.journey_id
   ),
   effect AS (
-    SELECT h.at IS NOT NULL AS had, h.at AS had_at, r.at AS reached_at, ${daysBetween('r.at', 'p.purchased_at')} AS days
+    SELECT h.at IS NOT NULL AS had, h.at AS had_at, r.at AS reached_at, ${daysBetween('r.at', 'p.purchased_at', 'p.day_ms')} AS days
     FROM population p LEFT JOIN had h USING (journey_id) LEFT JOIN reach r USING (journey_id)
   )`;
 

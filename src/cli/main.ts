@@ -171,6 +171,8 @@ async function main(argv: string[]): Promise<number> {
       'map-version': { type: 'string' },
       milestone: { type: 'string' },
       touchpoint: { type: 'string' },
+      experiment: { type: 'string' },
+      control: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

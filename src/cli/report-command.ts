@@ -4,14 +4,16 @@ import { requireDatabaseUrl, type Config } from '../config';
 import { openDatabase } from '../db/database';
 import { parseAnalyticsFilter, type AnalyticsFilter } from '../analytics/filters';
 import { JourneyAnalytics, type Report } from '../analytics/journey-analytics';
+import { experimentQuerySchema, type ExperimentComparison, type ExperimentQuery } from '../analytics/experiments';
 import { touchpointEffectSchema, type TouchpointEffect } from '../analytics/touchpoint-effect';
 import { UsageError } from './usage';
 
 export const REPORT_USAGE = `  journeys report --map ID [--map-version N] [--segment S] [--plan P] [--cohort YYYY-MM] [--from DATE] [--to DATE]
-                 [--milestone ID --touchpoint ID] [--json]
+                 [--milestone ID (--touchpoint ID | --experiment ID [--control ARM])] [--json]
                                                  the stage funnel, milestone attainment, touchpoints and
                                                  outcomes of a map's journeys (DATABASE_URL); with a
-                                                 milestone and a touchpoint, whether the touchpoint helped`;
+                                                 milestone and a touchpoint, whether the touchpoint helped;
+                                                 with an experiment, its arms against the control`;
 
 export interface ReportFlags {
   map?: string;
@@ -23,21 +25,28 @@ export interface ReportFlags {
   to?: string;
   milestone?: string;
   touchpoint?: string;
+  experiment?: string;
+  control?: string;
   json?: boolean;
 }
+
+/** What the report compares besides its tables: a touchpoint's effect on a milestone, or an experiment's arms. */
+type Comparison = { touchpointEffect: { milestone: string; touchpoint: string } } | { experiment: ExperimentQuery };
 
 /** The flag a filter field comes from, for messages. */
 const FLAG_OF: Record<string, string> = { mapId: '--map', mapVersion: '--map-version' };
 const flagOf = (field: PropertyKey | undefined) => FLAG_OF[String(field)] ?? `--${String(field)}`;
 
 /** The flags as the analytics filter, or a UsageError naming each bad flag. */
-export function reportFilter(flags: ReportFlags): { filter: AnalyticsFilter; compare?: { milestone: string; touchpoint: string } } {
-  const { map: mapId, 'map-version': mapVersion, segment, plan, cohort, from, to } = flags;
+export function reportFilter(flags: ReportFlags): { filter: AnalyticsFilter; compare?: Comparison } {
+  const { map: mapId, 'map-version': mapVersion, segment, plan, cohort, from, to, milestone, touchpoint, experiment, control } = flags;
   const input = { mapId, mapVersion, segment, plan, cohort, from, to };
   try {
     const filter = parseAnalyticsFilter(input);
-    if (flags.milestone === undefined && flags.touchpoint === undefined) return { filter };
-    return { filter, compare: touchpointEffectSchema.parse({ milestone: flags.milestone, touchpoint: flags.touchpoint }) };
+    if (experiment !== undefined && touchpoint !== undefined) throw new UsageError('report: --experiment: compares arms, --touchpoint compares with and without it: give one');
+    if (experiment !== undefined || control !== undefined) return { filter, compare: { experiment: experimentQuerySchema.parse({ experiment, milestone, control }) } };
+    if (milestone === undefined && touchpoint === undefined) return { filter };
+    return { filter, compare: { touchpointEffect: touchpointEffectSchema.parse({ milestone, touchpoint }) } };
   } catch (err) {
     if (!(err instanceof ZodError)) throw err;
     throw new UsageError(err.issues.map((issue) => `report: ${flagOf(issue.path[0])}: ${issue.message}`).join('\n'));
@@ -49,9 +58,13 @@ export async function reportCommand(config: Config, flags: ReportFlags): Promise
   const db = await openDatabase(requireDatabaseUrl(config), { max: 4 });
   try {
     const analytics = new JourneyAnalytics(db);
-    const [report, effect] = await Promise.all([analytics.report(filter), compare ? analytics.touchpointEffect(filter, compare) : undefined]);
-    if (flags.json) console.log(JSON.stringify(effect ? { ...report, touchpointEffect: effect } : report, null, 2));
-    else console.log(formatReport(report, effect));
+    const [report, effect, arms] = await Promise.all([
+      analytics.report(filter),
+      compare && 'touchpointEffect' in compare ? analytics.touchpointEffect(filter, compare.touchpointEffect) : undefined,
+      compare && 'experiment' in compare ? analytics.experiment(filter, compare.experiment) : undefined,
+    ]);
+    if (flags.json) console.log(JSON.stringify({ ...report, ...(effect && { touchpointEffect: effect }), ...(arms && { experiment: arms }) }, null, 2));
+    else console.log(formatReport(report, effect, arms));
     return 0;
   } finally {
     await db.end();
@@ -85,7 +98,7 @@ function byDay(points: { day: number; rate: number | null }[], day: number): num
   return (points.find((p) => p.day === day) ?? points.at(-1)!).rate;
 }
 
-export function formatReport(report: Report, effect?: TouchpointEffect): string {
+export function formatReport(report: Report, effect?: TouchpointEffect, experiment?: ExperimentComparison): string {
   const { stages, milestones, touchpoints, outcomes } = report;
   const sections = [
     `Journeys report: ${describeFilter(report.filter)}`,
@@ -135,6 +148,16 @@ export function formatReport(report: Report, effect?: TouchpointEffect): string 
     sections.push(
       `Did ${effect.touchpoint} help reach ${effect.milestone}? (first terms; difference ${effect.difference === null ? dash : `${(effect.difference * 100).toFixed(1)} points`}; ${effect.withTouchpoint.reachedBeforeTouchpoint ?? 0} reached it before the touchpoint)`,
       table(['', 'journeys', 'reached', 'reached %', 'median days', 'p90 days'], [row(`with ${effect.touchpoint}`, effect.withTouchpoint), row('without', effect.withoutTouchpoint)]),
+    );
+  }
+  if (experiment) {
+    sections.push(
+      `Experiment ${experiment.experiment}: its arms on ${experiment.milestone} and on renewal (first terms), against ${experiment.control}`,
+      table(
+        ['arm', 'journeys', 'reached', 'reached %', 'renewed', 'churned', 'renewal rate'],
+        experiment.arms.map((a) => [a.arm, num(a.journeys), num(a.reached), pct(a.attainment), num(a.renewed), num(a.churned), pct(a.renewalRate)]),
+      ),
+      experiment.comparisons.map((c) => `  ${c.verdict}`).join('\n') || '  (one arm only: nothing to compare yet)',
     );
   }
   return sections.join('\n\n');

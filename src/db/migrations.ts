@@ -170,4 +170,10 @@ export const migrations: Record<string, Migration> = {
         "ALTER TABLE journeys ADD CONSTRAINT journeys_status_check CHECK (status IN ('running', 'churned', 'cancelled'))",
       ]),
   },
+
+  '0005-journey-day-length': {
+    // How long a day lasts on each journey's clock (less on a demo clock), so analytics count journey days:
+    // the journeys recorded before ran on real days unless on a demo clock, which their next batch corrects.
+    up: (db) => run(db, ['ALTER TABLE journeys ADD COLUMN day_ms bigint NOT NULL DEFAULT 86400000 CHECK (day_ms > 0)']),
+  },
 };

@@ -37,6 +37,29 @@ async function post(api: string, key: string, route: string, body: unknown): Pro
   return { status: response.status, body: await response.json() };
 }
 
+async function get(api: string, key: string, route: string): Promise<unknown> {
+  return (await fetch(`${api}${route}`, { headers: { authorization: `Bearer ${key}` } })).json();
+}
+
+/**
+ * The tech-touch map (segment startup) invites only its experiment's webinar arm to the getting-started webinar.
+ * The demo plays a webinar that works: in that arm, a customer who logs in but would never have used reports
+ * does on day 8, so the arms compared show a difference (significant with enough customers: try --customers 300).
+ */
+const WEBINAR_EXPERIMENT = 'getting-started-webinar';
+const EXPERIMENT_REPORT = `npm run journeys -- report --map tech-touch --experiment ${WEBINAR_EXPERIMENT} --milestone key-feature-used`;
+
+async function webinarArm(api: string, key: string, customerId: string): Promise<string | undefined> {
+  const journey = (await get(api, key, `/v1/customers/${customerId}/journey`)) as { experimentArms?: Record<string, { arm: string }> };
+  return journey.experimentArms?.[WEBINAR_EXPERIMENT]?.arm;
+}
+
+function afterTheWebinar(events: Behaviour['events']): Behaviour['events'] {
+  const logsIn = events.some((e) => e.type === 'user.login');
+  const usesReports = events.some((e) => e.type === 'feature.used' && e.feature === 'reports');
+  return logsIn && !usesReports ? [...events, { day: 8, type: 'feature.used', feature: 'reports' }] : events;
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -56,7 +79,7 @@ async function main() {
   const health = await fetch(`${api}/healthz`).catch(() => undefined);
   if (!health?.ok) throw new Error(`no engine answers at ${api}: start it with \`npm start\` first`);
   // The engine knows where its Temporal UI is (TEMPORAL_UI_URL or TEMPORAL_UI_PORT).
-  const { temporalUiUrl } = (await (await fetch(`${api}/v1/console/settings`, { headers: { authorization: `Bearer ${key}` } })).json()) as { temporalUiUrl: string };
+  const { temporalUiUrl } = (await get(api, key, '/v1/console/settings')) as { temporalUiUrl: string };
 
   const tag = Date.now().toString(36);
   const timers: Promise<void>[] = [];
@@ -81,10 +104,13 @@ async function main() {
       demoClock: { secondsPerDay },
     });
     if (started.status !== 201) throw new Error(`purchase of ${customerId} answered ${started.status}: ${JSON.stringify(started.body)}`);
-    console.log(`${customerId}  ${company.padEnd(14)} ${String(termDays).padStart(3)}-day term  ${behaviour.name}`);
+    const arm = await webinarArm(api, key, customerId);
+    const events = arm === 'webinar' ? afterTheWebinar(behaviour.events) : behaviour.events;
+    const said = arm && events !== behaviour.events ? ', then the webinar brings them to reports' : '';
+    console.log(`${customerId}  ${company.padEnd(14)} ${String(termDays).padStart(3)}-day term  ${behaviour.name}${said}${arm ? ` (experiment arm: ${arm})` : ''}`);
     const event = (type: string, day: number, fields: object = {}) =>
       post(api, key, `/v1/customers/${customerId}/events`, { eventId: `${customerId}-${type}-${day}`, type, ...fields });
-    for (const { day, type, feature } of behaviour.events) at(day, () => event(type, day, feature ? { feature } : {}));
+    for (const { day, type, feature } of events) at(day, () => event(type, day, feature ? { feature } : {}));
     if (behaviour.outcome) {
       const day = termDays - behaviour.outcome.daysBeforeRenewal;
       at(day, () => event(behaviour.outcome!.type, day));
@@ -94,8 +120,12 @@ async function main() {
   console.log(`\n${count} journeys started on a ${secondsPerDay}-second day. Watch them in the Temporal UI (${temporalUiUrl}),`);
   console.log(`the console (${api}) and the mail catcher (${api}/v1/mail). Scripted events run for about`);
   console.log(`${Math.ceil((lastDay * secondsPerDay) / 60)} minutes; Ctrl-C stops sending them (the journeys go on).`);
+  console.log(`The tech-touch map's experiment holds half of its customers out of the getting-started webinar: see the`);
+  console.log(`arms compared in the console or with \`${EXPERIMENT_REPORT}\`.`);
   await Promise.all(timers);
   console.log('All scripted events sent.');
+  const compared = await get(api, key, `/v1/analytics/experiment?mapId=tech-touch&experiment=${WEBINAR_EXPERIMENT}&milestone=key-feature-used`);
+  for (const { verdict } of (compared as { comparisons?: { verdict: string }[] }).comparisons ?? []) console.log(`Experiment: ${verdict}`);
 }
 
 main().catch((err: unknown) => {

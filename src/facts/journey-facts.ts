@@ -9,6 +9,7 @@
  */
 import type { FactBatch, FactKind, JourneyFact } from '../../contracts/facts';
 import type { OwnerTask } from '../../contracts/journey';
+import { DAY_MS } from '../../contracts/time';
 import { inTransaction, type Database } from '../db/database';
 
 /** Where journeys record what they did; written by the recordJourneyFacts activity. */
@@ -97,12 +98,12 @@ const INSERT_FACTS = `
 
 // RETURNING says whether this batch was the newer one: only then are the journey's open tasks replaced.
 const UPSERT_JOURNEY = `
-  INSERT INTO journeys AS j (journey_id, customer_id, company, map_id, map_version, segment, plan, term, stage, at_risk, status, started_at, sequence)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+  INSERT INTO journeys AS j (journey_id, customer_id, company, map_id, map_version, segment, plan, term, stage, at_risk, status, started_at, sequence, day_ms)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
   ON CONFLICT (journey_id) DO UPDATE SET
     customer_id = EXCLUDED.customer_id, company = EXCLUDED.company, map_id = EXCLUDED.map_id, map_version = EXCLUDED.map_version,
     segment = EXCLUDED.segment, plan = EXCLUDED.plan, term = EXCLUDED.term, stage = EXCLUDED.stage, at_risk = EXCLUDED.at_risk,
-    status = EXCLUDED.status, started_at = EXCLUDED.started_at, sequence = EXCLUDED.sequence, updated_at = now()
+    status = EXCLUDED.status, started_at = EXCLUDED.started_at, sequence = EXCLUDED.sequence, day_ms = EXCLUDED.day_ms, updated_at = now()
   WHERE j.sequence < EXCLUDED.sequence
   RETURNING journey_id`;
 
@@ -142,6 +143,8 @@ export class PgJourneyFacts implements JourneyFactStore, TaskReader, JourneyStag
         snapshot.status,
         snapshot.startedAt,
         batch.sequence,
+        // A batch from a worker older than journey day lengths: a real day.
+        snapshot.dayMs ?? DAY_MS,
       ]);
       // An older batch than the one recorded: its snapshot and open tasks are out of date.
       if (upserted.rowCount === 0 || !openTasks) return added;

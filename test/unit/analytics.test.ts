@@ -475,6 +475,20 @@ describe('journeys report', () => {
       'report: --map-version: must be a whole number from 1\nreport: --cohort: must be a purchase month as YYYY-MM (2026-03), years 2000-9999',
     );
     expect(() => reportFilter({ map: 'default', milestone: 'reports-used' })).toThrow('report: --touchpoint: is required');
+    expect(() => reportFilter({ map: 'default', experiment: 'onboarding-training' })).toThrow('report: --milestone: is required');
+    expect(() => reportFilter({ map: 'default', experiment: 'onboarding-training', milestone: 'first-login', touchpoint: 'welcome-email' })).toThrow(
+      'report: --experiment: compares arms, --touchpoint compares with and without it: give one',
+    );
+  });
+
+  test("prints an experiment's arms against the control, with the verdict in words", async () => {
+    const { filter: asked, compare } = reportFilter({ map: 'default', experiment: 'onboarding-training', milestone: 'first-login' });
+    expect(compare).toEqual({ experiment: { experiment: 'onboarding-training', milestone: 'first-login' } });
+    const lines = formatReport(await analytics.report(asked), undefined, await analytics.experiment(asked, { experiment: 'onboarding-training', milestone: 'first-login' })).split('\n');
+    expect(lines).toContain('Experiment onboarding-training: its arms on first-login and on renewal (first terms), against control');
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}control +2 +2 +100\.0 % +0 +1 +0\.0 %$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}training +4 +3 +75\.0 % +1 +0 +100\.0 %$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}training against control: −25\.0 points reaching first-login .*: not yet significant$/));
   });
 
   test('prints readable tables', async () => {

@@ -142,6 +142,7 @@ export function snapshotOf(j: Journey): JourneySnapshot {
     atRisk: s.atRisk,
     status: s.outcome?.type === 'churned' || s.outcome?.type === 'cancelled' ? s.outcome.type : 'running',
     startedAt: s.journeyStartedAt,
+    dayMs: s.dayMs,
   };
 }
 
