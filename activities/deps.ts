@@ -7,6 +7,8 @@ import type { Trainer } from '../src/delivery/availability';
 import type { SessionCalendar } from '../src/delivery/session-calendar';
 import type { JourneyFactStore } from '../src/facts/journey-facts';
 import type { JourneyFact } from '../contracts/facts';
+import type { MapReviewTaskStore } from '../src/facts/map-review-tasks';
+import type { Team } from '../src/maps/catalog';
 
 /** What activities need from the world, handed in by the worker (or a test): never read from process.env. */
 export interface ActivityDeps {
@@ -23,6 +25,10 @@ export interface ActivityDeps {
   suppressions: SuppressionList;
   /** Where journeys record what they did (facts), their current stage and their open tasks. */
   facts: JourneyFactStore;
+  /** Where the map registry opens the owners' yearly map review tasks. */
+  mapReviews: MapReviewTaskStore;
+  /** Who holds each role (maps/team.yaml): a map's owner is one of them. */
+  team: Team;
   /** Told the facts each batch added (none that a retry, a replay or another worker recorded before): the worker's metrics count them. */
   factsRecorded?: (facts: readonly JourneyFact[]) => void;
   /** Signs unsubscribe links, so nobody can make one for somebody else's address. */

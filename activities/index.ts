@@ -5,9 +5,12 @@ import { recordJourneyFacts } from './facts';
 import type { FactBatch } from '../contracts/facts';
 import { bookMeeting, changeMeeting, type MeetingChangeInput, type MeetingInput } from './meetings';
 import { createOwnerTask, type OwnerTaskInput } from './tasks';
+import { openMapReviewTask } from './map-reviews';
+import type { MapReviewTaskInput } from '../contracts/map-review';
 import { callWebhook, type WebhookInput } from './webhooks';
 
 export type { ActivityDeps, TouchpointInput } from './deps';
+export { createBulkOperationActivities } from './bulk-operations';
 
 /** The touchpoint activities and the journey facts writer, bound to their dependencies; workflows proxy the type of what this returns. */
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +25,8 @@ export function createActivities(deps: ActivityDeps) {
     createOwnerTask: (input: OwnerTaskInput) => heartbeating(createOwnerTask(deps, input)),
     /** POSTs the touchpoint, signed, to a receiver such as a CRM; retried with the same key and body. */
     callWebhook: (input: WebhookInput) => heartbeating(callWebhook(deps, input)),
+    /** Opens the map owner's yearly review task in their worklist (the map registry's). */
+    openMapReviewTask: (input: MapReviewTaskInput) => openMapReviewTask(deps, input),
     /** Records what a journey did (facts), where it stands and its open tasks: a local activity, which cannot heartbeat. */
     recordJourneyFacts: (batch: FactBatch) => recordJourneyFacts(deps, batch),
   };

@@ -153,6 +153,10 @@ export interface JourneyMap {
   id: string;
   version: number;
   name: string;
+  /** Who keeps the map up to date: a role of the team (maps/team.yaml), whose holder gets the yearly review task. */
+  owner?: string;
+  /** When the owner last reviewed the map, as YYYY-MM-DD; absent: never reviewed (contracts/map-review.ts). */
+  lastReviewed?: string;
   /** Segments that get this map when the purchase does not name one. */
   segments: string[];
   stages: Stage[];

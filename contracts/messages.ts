@@ -20,6 +20,7 @@ import type {
   TaskCompletion,
 } from './journey';
 import type { JourneyMap } from './map';
+import type { BulkOperationProgress } from './bulk-operations';
 
 /** A product or billing event for this customer; recorded in state, deduplicated by eventId. */
 export const productEventSignal = defineSignal<[ProductEvent]>('productEvent');
@@ -59,3 +60,6 @@ export const resumeJourneyUpdate = defineUpdate<JourneyPause & { resumedAt: stri
 
 /** Ends the journey for a reason a person gives (not a churn: the customer did not leave). */
 export const cancelJourneyUpdate = defineUpdate<{ cancelledAt: string; reason: string }, [SteeringRequest]>('cancelJourney');
+
+/** Where a bulk operation stands: how many journeys it selected, what happened to each so far, whether it finished. */
+export const bulkOperationProgressQuery = defineQuery<BulkOperationProgress>('bulkOperationProgress');

@@ -16,12 +16,18 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PROJECT_ROOT } from '../src/config';
 import type { JourneyMap } from '../src/maps/schema';
 import { cancelJourneyUpdate, completeTaskUpdate, contactUnsubscribedSignal, pauseJourneyUpdate, productEventSignal, resumeJourneyUpdate } from '../contracts/messages';
-import { catalog, DAY_MS, productEvent } from '../test/helpers/fixtures';
+import { catalog, DAY_MS, productEvent, testActivityDeps } from '../test/helpers/fixtures';
 import { createTimeSkippingEnv, runJourney, type JourneyStory } from '../test/helpers/time-skipping';
 import { freePort } from '../test/helpers/eventually';
 import { encodingOf, payloadsIn, testPayloadCodec } from '../test/helpers/payloads';
 import { payloadFromJson, payloadToJson } from '../src/api/codec-endpoint';
 import { ENCRYPTED_ENCODING } from '../src/temporal/payload-codec';
+import { Worker } from '@temporalio/worker';
+import { MAP_REGISTRY_WORKFLOW_ID, MapRegistry } from '../src/maps/registry';
+import { journeyWorkflowBundle } from '../test/helpers/time-skipping';
+import { testDataConverter } from '../test/helpers/payloads';
+import { testDatabase } from '../test/helpers/database';
+import { createActivities } from '../activities';
 
 const stories: Record<string, (ctx: JourneyStory<never>) => Promise<void>> = {
   'adopts-and-renews': async ({ handle, purchasedAt, untilDay }) => {
@@ -72,6 +78,9 @@ async function main() {
   const chosen = (id: string, ids: string[]) => only.length === 0 || only.includes(id) || !ids.some((other) => only.includes(other));
   const stopPostgres = await ensurePostgres();
   try {
+    // `map-registry` alone records the registry alone.
+    if (only.length === 0 || only.includes('map-registry')) await recordRegistry();
+    if (only.length === 1 && only[0] === 'map-registry') return;
     for (const map of catalog.all().filter((m) => chosen(m.id, catalog.all().map((each) => each.id)))) {
       for (const [name, story] of Object.entries(stories).filter(([id]) => chosen(id, Object.keys(stories)))) {
         // A fresh test server per story: each starts from a clean clock.
@@ -121,6 +130,43 @@ async function recordStory(
     writeFileSync(file, await decryptedHistoryJson(history));
     console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
     runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+}
+
+/**
+ * The map registry's history: versions published with and without an owner and a review date, a year and more
+ * apart, so a change to the registry's commands (its review timer) is proven against registries already running.
+ */
+async function recordRegistry() {
+  const env = await createTimeSkippingEnv();
+  try {
+    const taskQueue = 'record-map-registry';
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await journeyWorkflowBundle(),
+      dataConverter: testDataConverter,
+      // The review task falls due on the way: the real activity opens it in the script's database.
+      activities: createActivities(testActivityDeps(await testDatabase())),
+    });
+    await worker.runUntil(async () => {
+      const registry = new MapRegistry(env.client, taskQueue);
+      const [first, second] = catalog.all();
+      const reviewed = async (daysAgo: number) => new Date((await env.currentTimeMs()) - daysAgo * DAY_MS).toISOString().slice(0, 10);
+      await registry.publish({ ...first!, owner: 'successManager', lastReviewed: await reviewed(300) });
+      await registry.publish(second!);
+      await env.sleep(100 * DAY_MS);
+      await registry.publish({ ...first!, version: first!.version + 1, owner: 'successManager', lastReviewed: await reviewed(10) });
+      await env.sleep(400 * DAY_MS);
+      await registry.published();
+      const history = await env.client.workflow.getHandle(MAP_REGISTRY_WORKFLOW_ID).fetchHistory();
+      const recordedOn = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+      const file = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories', `map-registry-${recordedOn}-run1.json`);
+      writeFileSync(file, await decryptedHistoryJson(history));
+      console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
+    });
+  } finally {
+    await env.teardown();
   }
 }
 

@@ -7,6 +7,7 @@ import { milestoneAttainment, type MilestoneAttainment } from './attainment';
 import { compareArms, type ExperimentComparison, type ExperimentQuery } from './experiments';
 import { scopeOf, type AnalyticsFilter } from './filters';
 import { stageFunnel, type FunnelStage } from './funnel';
+import { mapJourneys, type MapJourneys, type MapJourneysQuery } from './map-journeys';
 import { outcomes, type Outcomes } from './outcomes';
 import { touchpointEffect, type TouchpointEffect, type TouchpointEffectQuery } from './touchpoint-effect';
 import { touchpointFigures, type TouchpointFigures } from './touchpoints';
@@ -47,6 +48,11 @@ export class JourneyAnalytics {
 
   async experiment(filter: AnalyticsFilter, query: ExperimentQuery): Promise<Answer<ExperimentComparison>> {
     return { filter, ...(await compareArms(this.db, scopeOf(filter), query)) };
+  }
+
+  /** The journeys behind a stage's or a milestone's number on the live map. */
+  async journeys(filter: AnalyticsFilter, query: MapJourneysQuery): Promise<Answer<MapJourneys>> {
+    return { filter, ...(await mapJourneys(this.db, scopeOf(filter), query)) };
   }
 
   /** Everything but the touchpoint effect (which needs a milestone and a touchpoint), at once. */

@@ -1,5 +1,5 @@
 /**
- * GET /v1/analytics/{funnel,milestones,touchpoints,outcomes,touchpoint-effect,experiment}: figures over journey facts
+ * GET /v1/analytics/{funnel,milestones,touchpoints,outcomes,touchpoint-effect,experiment,journeys}: figures over journey facts
  * (src/analytics), filtered by the query string (mapId required; mapVersion, segment, plan, cohort, from,
  * to), for keys with journeys:read. A bad filter is a 400 naming the field.
  */
@@ -8,10 +8,11 @@ import { ZodError, type z } from 'zod';
 import { analyticsFilterSchema, type AnalyticsFilter } from '../analytics/filters';
 import type { JourneyAnalytics } from '../analytics/journey-analytics';
 import { experimentQuerySchema } from '../analytics/experiments';
+import { mapJourneysQuerySchema } from '../analytics/map-journeys';
 import { touchpointEffectSchema } from '../analytics/touchpoint-effect';
 import type { Scope } from '../auth/scopes';
 
-export const ANALYTICS_ROUTES = ['funnel', 'milestones', 'touchpoints', 'outcomes', 'touchpoint-effect', 'experiment'] as const;
+export const ANALYTICS_ROUTES = ['funnel', 'milestones', 'touchpoints', 'outcomes', 'touchpoint-effect', 'experiment', 'journeys'] as const;
 
 /** The filter and the comparison together: every bad field of both named in one 400. */
 function withComparison<T>(query: unknown, comparison: z.ZodType<T>): { filter: AnalyticsFilter; compare: T } {
@@ -42,5 +43,9 @@ export function addAnalyticsRoutes(app: express.Express, allow: (scope: Scope) =
   app.get('/v1/analytics/experiment', allow('journeys:read'), async (req, res) => {
     const { filter, compare } = withComparison(req.query, experimentQuerySchema);
     res.json(await analytics.experiment(filter, compare));
+  });
+  app.get('/v1/analytics/journeys', allow('journeys:read'), async (req, res) => {
+    const { filter, compare } = withComparison(req.query, mapJourneysQuerySchema);
+    res.json(await analytics.journeys(filter, compare));
   });
 }

@@ -13,9 +13,11 @@ import type { JourneyTimelines } from '../journeys/timeline';
 import type { EmailTemplates } from '../delivery/templates';
 import { parseMap, type Team } from '../maps/catalog';
 import type { MapRegistry } from '../maps/registry';
+import { renderSvg } from '../maps/render/svg';
 import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
 import type { JourneyStageReader, TaskReader } from '../facts/journey-facts';
+import { completeMapReviewTask, isMapReviewTaskId, withMapReviewTasks, type MapReviewTaskStore } from '../facts/map-review-tasks';
 import { NotFoundError } from '../errors';
 import type { ApiKeyVerifier } from '../auth/api-keys';
 import { authorizer } from './authorize';
@@ -23,6 +25,8 @@ import { errorHandler } from './errors';
 import { hardening, MAX_BODY_BYTES, type HardeningOptions } from './hardening';
 import { apiMetrics } from './metrics';
 import { addAnalyticsRoutes } from './analytics-routes';
+import { addBulkOperationRoutes } from './bulk-operation-routes';
+import type { BulkOperations } from '../journeys/bulk-operations';
 import type { JourneyAnalytics } from '../analytics/journey-analytics';
 import { apiDescription } from './api-description';
 import {
@@ -59,12 +63,16 @@ export interface AppDeps {
   inboundWebhookSecrets?: readonly string[];
   /** Owners' worklists, read from the engine database (the journeys keep their open tasks and completions there). */
   tasks: TaskReader;
+  /** Map owners' yearly review tasks, in the same worklists; none without it. */
+  mapReviewTasks?: MapReviewTaskStore;
   /** Running journeys by stage, from the engine database, for GET /metrics; without it, /metrics has no journeys_by_stage. */
   journeyStages?: JourneyStageReader;
   /** Each customer's timeline (GET /v1/customers/:customerId/timeline); without it, that route is absent. */
   timelines?: JourneyTimelines;
   /** Funnels, attainment, touchpoints and outcomes over journey facts (GET /v1/analytics/*); without it, those routes are absent. */
   analytics?: JourneyAnalytics;
+  /** Bulk operations over journeys a visibility query selects (/v1/bulk-operations); without it, those routes are absent. */
+  bulkOperations?: BulkOperations;
   /** The API keys requests must carry (all routes but health, readiness, the API description, the unsubscribe pages and the signed inbound webhooks). */
   keys: ApiKeyVerifier;
   /** The allowed Host names and the rate limits. */
@@ -77,6 +85,10 @@ export interface AppDeps {
   payloadCodec: PayloadCodec;
   log: Logger;
 }
+
+/** Chart.js's browser build (UMD: it defines window.Chart), the one file of its package the console loads. */
+const CHART_JS_FILE = '/chart.umd.min.js';
+const chartJs = express.static(path.dirname(require.resolve('chart.js')), { index: false, redirect: false });
 
 /** The HTTP API and the console, without listening: main.ts listens, tests call it directly. */
 export function createApp(deps: AppDeps): express.Express {
@@ -113,7 +125,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
   // The API described (OpenAPI 3.1, from the routes' zod schemas) and its page: no key, they hold no customer data.
-  const description = apiDescription({ mail: Boolean(mailbox), analytics: Boolean(deps.analytics), timeline: Boolean(deps.timelines) });
+  const description = apiDescription({ mail: Boolean(mailbox), analytics: Boolean(deps.analytics), timeline: Boolean(deps.timelines), bulkOperations: Boolean(deps.bulkOperations) });
   app.get('/openapi.json', description.document);
   app.get('/docs', description.page);
   app.use('/docs', description.files);
@@ -176,16 +188,26 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/v1/tasks', allow('journeys:read'), async (req, res) => {
     const { owner, status } = taskFilter.parse(req.query);
-    res.json({ tasks: await journeys.listTasks(tasks, owner, status) });
+    res.json({ tasks: await journeys.listTasks(deps.mapReviewTasks ? withMapReviewTasks(tasks, deps.mapReviewTasks) : tasks, owner, status) });
   });
 
   app.post('/v1/tasks/:taskId/complete', allow('journeys:write'), async (req: Request<{ taskId: string }>, res) => {
     const { outcome, notes } = taskCompletion.parse(req.body);
-    res.json(await journeys.completeTask({ taskId: req.params.taskId, outcome, ...(notes ? { notes } : {}) }));
+    const completion = { taskId: req.params.taskId, outcome, ...(notes ? { notes } : {}) };
+    // A map's review task is the engine database's alone; any other task is a journey's.
+    res.json(await (isMapReviewTaskId(completion.taskId) ? completeMapReviewTask(deps.mapReviewTasks, completion) : journeys.completeTask(completion)));
   });
 
   app.get('/v1/maps', allow('journeys:read'), async (_req, res) => {
     res.json({ maps: await maps.versions() });
+  });
+
+  // The console's live map: the CLI's drawing, whose stage and milestone cards carry data-stage and data-milestone.
+  app.get('/v1/maps/:mapId/diagram.svg', allow('journeys:read'), async (req: Request<{ mapId: string }>, res) => {
+    const { version } = mapQuery.parse(req.query);
+    const map = await maps.get(req.params.mapId, version);
+    if (!map) throw new NotFoundError(`no published map "${req.params.mapId}"${version ? ` version ${version}` : ''}`);
+    res.type('image/svg+xml').send(renderSvg(map));
   });
 
   app.get('/v1/maps/:mapId', allow('journeys:read'), async (req: Request<{ mapId: string }>, res) => {
@@ -215,6 +237,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   if (deps.analytics) addAnalyticsRoutes(app, allow, deps.analytics);
+  if (deps.bulkOperations) addBulkOperationRoutes(app, allow, deps.keys, deps.bulkOperations);
 
   if (mailbox) {
     app.get('/v1/mail', allow('journeys:read'), async (req, res) => {
@@ -228,6 +251,8 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
 
+  // The console's charting library, from its npm package as installed (no CDN: the CSP allows scripts from 'self' only).
+  app.use('/vendor', (req, res, next) => (req.path === CHART_JS_FILE ? chartJs(req, res, next) : next()));
   app.use('/', express.static(path.join(PROJECT_ROOT, 'src', 'api', 'console')));
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));

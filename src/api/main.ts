@@ -4,8 +4,10 @@ import { databaseReachable } from '../db/database';
 import { openEngineDatabase } from '../db/open-engine-database';
 import { PgSuppressionList } from '../delivery/suppressions';
 import { PgJourneyFacts } from '../facts/journey-facts';
+import { PgMapReviewTasks } from '../facts/map-review-tasks';
 import { JourneyAnalytics } from '../analytics/journey-analytics';
 import { JourneyService } from '../journeys/service';
+import { BulkOperations } from '../journeys/bulk-operations';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
 import { Mailbox } from '../mail/mailbox';
@@ -44,8 +46,10 @@ runMain(async () => {
     unsubscribePreviousSecrets: config.UNSUBSCRIBE_PREVIOUS_SECRETS ?? [],
     inboundWebhookSecrets: config.INBOUND_WEBHOOK_SECRETS ?? [],
     tasks: facts,
+    mapReviewTasks: new PgMapReviewTasks(db),
     journeyStages: facts,
     analytics: new JourneyAnalytics(db),
+    bulkOperations: new BulkOperations(client, maps, catalog.team, config.TEMPORAL_TASK_QUEUE),
     timelines: new JourneyTimelines(client, journeys, maps, facts, temporalUi),
     keys: new ApiKeys(db),
     http: { allowedHosts: config.allowedHosts, requestsPerMinute: config.API_RATE_LIMIT },

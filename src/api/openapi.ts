@@ -10,6 +10,7 @@ import { OpenApiGeneratorV31, OpenAPIRegistry, type ResponseConfig, type RouteCo
 import { z } from 'zod';
 import { analyticsFilterSchema } from '../analytics/filters';
 import { experimentQuerySchema } from '../analytics/experiments';
+import { mapJourneysQuerySchema } from '../analytics/map-journeys';
 import { touchpointEffectSchema } from '../analytics/touchpoint-effect';
 import type { Scope } from '../auth/scopes';
 import { INBOUND_SIGNATURE_HEADER } from '../auth/webhook-signatures';
@@ -23,6 +24,7 @@ import { CODEC_BASE_PATH, payloadsBody } from './codec-endpoint';
 import { INBOUND_PATH } from './inbound-webhooks';
 import * as answer from './response-schemas';
 import * as request from './request-schemas';
+import * as bulk from './bulk-operation-schemas';
 
 type Method = RouteConfig['method'];
 type Body = z.ZodType | { type: string; schema: z.ZodType };
@@ -101,7 +103,7 @@ const purchase = purchaseSchema.meta({ id: 'Purchase', description: 'The custome
 const productEvent = productEventSchema.meta({ id: 'ProductEvent', description: 'A product or billing event; any other top-level field is a detail milestones can match on.' });
 
 /** Path params the routes take as they come (an unknown one is a 404): described here, checked nowhere else. */
-const taskParams = z.object({ taskId: z.string().describe('task-<customerId>-<hash>, from GET /v1/tasks or the journey') });
+const taskParams = z.object({ taskId: z.string().describe('task-<customerId>-<hash> (a journey\'s) or map-review-<mapId>-<hash> (a map\'s review), from GET /v1/tasks or the journey') });
 const mapParams = z.object({ mapId: z.string() });
 const mailParams = z.object({ id: z.string() });
 const tokenParams = z.object({ token: z.string().describe('the signed token of the email\'s unsubscribe link') });
@@ -157,8 +159,13 @@ const ROUTES: Operation[] = [
     answers: { 200: { description: 'The booking as changed.', body: answer.booking } }, refusals: [400, 404, 409, 413, 503],
   },
   { method: 'get', path: '/v1/tasks', tag: 'tasks', summary: 'An owner\'s worklist, by due date', access: 'journeys:read', query: request.taskFilter, answers: { 200: { description: 'The tasks.', body: z.object({ tasks: z.array(answer.listedTask) }) } }, refusals: [400, 503] },
-  { method: 'post', path: '/v1/tasks/:taskId/complete', tag: 'tasks', summary: 'Complete a task (again: answers the first completion)', access: 'journeys:write', params: taskParams, body: request.taskCompletion, answers: { 200: { description: 'The task as completed.', body: answer.ownerTask } }, refusals: [400, 404, 409, 413, 503] },
+  { method: 'post', path: '/v1/tasks/:taskId/complete', tag: 'tasks', summary: 'Complete a task (again: answers the first completion)', access: 'journeys:write', params: taskParams, body: request.taskCompletion, answers: { 200: { description: 'The task as completed.', body: z.union([answer.ownerTask, answer.mapReviewTask]) } }, refusals: [400, 404, 409, 413, 503] },
   { method: 'get', path: '/v1/maps', tag: 'maps', summary: 'Every published map version', access: 'journeys:read', answers: { 200: { description: 'The versions.', body: z.object({ maps: z.array(answer.mapVersion) }) } }, refusals: [503] },
+  {
+    method: 'get', path: '/v1/maps/:mapId/diagram.svg', tag: 'maps', summary: 'A published map drawn as SVG (what `journeys maps render --format svg` draws): the console\'s live map', access: 'journeys:read',
+    description: 'Each stage card carries `data-stage`, each milestone card `data-milestone`, with the id.', params: mapParams, query: request.mapQuery,
+    answers: { 200: { description: 'The diagram.', body: { type: 'image/svg+xml', schema: z.string() } } }, refusals: [400, 404, 503],
+  },
   { method: 'get', path: '/v1/maps/:mapId', tag: 'maps', summary: 'A published map (the latest version unless asked)', access: 'journeys:read', params: mapParams, query: request.mapQuery, answers: { 200: { description: 'The map.', body: journeyMap } }, refusals: [400, 404, 503] },
   {
     method: 'post', path: '/v1/maps', tag: 'maps', summary: 'Publish a map version (checked against the templates and the team)', access: 'maps:write', body: journeyMap,
@@ -215,13 +222,28 @@ const ANALYTICS: Operation[] = ANALYTICS_ROUTES.map((name) => ({
     outcomes: 'Terms renewed and churned',
     'touchpoint-effect': 'How often a milestone is reached with and without a touchpoint',
     experiment: "An experiment's arms compared on a milestone and on renewal, each against the control with a 95 % confidence interval",
+    journeys: 'The journeys behind the live map\'s numbers: those in a stage now, or where each stands on a milestone (500 at most)',
   }[name],
   access: 'journeys:read',
   // The effect's comparison is read from the same query as the filter (the route parses it with both schemas).
-  query: { 'touchpoint-effect': z.object({ ...analyticsFilterSchema.shape, ...touchpointEffectSchema.shape }), experiment: z.object({ ...analyticsFilterSchema.shape, ...experimentQuerySchema.shape }) }[name as string] ?? analyticsFilterSchema,
+  query: { 'touchpoint-effect': z.object({ ...analyticsFilterSchema.shape, ...touchpointEffectSchema.shape }), experiment: z.object({ ...analyticsFilterSchema.shape, ...experimentQuerySchema.shape }), journeys: z.object({ ...analyticsFilterSchema.shape, ...mapJourneysQuerySchema.shape }) }[name as string] ?? analyticsFilterSchema,
   answers: { 200: { description: `The figures (src/analytics, JourneyAnalytics.${name === 'touchpoint-effect' ? 'touchpointEffect' : name}) and the filter they were taken over.`, body: z.looseObject({ filter: z.looseObject({ mapId: z.string() }) }) } },
   refusals: [400, 503],
 }));
+
+/** /v1/bulk-operations: one action over the journeys a visibility query selects, run as a Temporal workflow. */
+const BULK_OPERATIONS: Operation[] = [
+  {
+    method: 'post', path: '/v1/bulk-operations', tag: 'bulk operations', summary: 'Start a bulk operation: pause, resume, cancel, reassign an owner or migrate every running journey a query selects', access: 'journeys:write',
+    description: 'It runs on as a Temporal workflow (surviving restarts), at most 10 journeys at a time, one result per journey; the selection is taken once, at the start. A migration also needs the scope `maps:write` (403 without it).',
+    body: bulk.bulkOrder, answers: { 202: { description: 'Started: follow links.self for its progress.', body: bulk.bulkOperationStarted } }, refusals: [400, 413, 503],
+  },
+  { method: 'get', path: '/v1/bulk-operations', tag: 'bulk operations', summary: 'The newest bulk operations, each with its counts', access: 'journeys:read', query: bulk.bulkOperationFilter, answers: { 200: { description: 'The operations.', body: z.object({ operations: z.array(bulk.bulkOperationSummary) }) } }, refusals: [400, 503] },
+  {
+    method: 'get', path: '/v1/bulk-operations/:operationId', tag: 'bulk operations', summary: 'Where a bulk operation stands: its counts, whether it finished, one result per journey', access: 'journeys:read',
+    params: bulk.bulkOperationParams, answers: { 200: { description: 'Its progress.', body: bulk.bulkOperationReport } }, refusals: [400, 404, 503],
+  },
+];
 
 const packageSchema = z.object({ name: z.string(), version: z.string(), description: z.string() });
 
@@ -230,10 +252,11 @@ export interface OptionalRoutes {
   mail: boolean;
   analytics: boolean;
   timeline: boolean;
+  bulkOperations?: boolean;
 }
 
 /** The OpenAPI 3.1 document of the app's routes. */
-export function openApiDocument({ mail, analytics, timeline }: OptionalRoutes): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+export function openApiDocument({ mail, analytics, timeline, bulkOperations }: OptionalRoutes): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
@@ -247,7 +270,7 @@ export function openApiDocument({ mail, analytics, timeline }: OptionalRoutes): 
     description: 'Stripe\'s scheme: t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<body>"> with one of INBOUND_WEBHOOK_SECRETS; lately signed.',
   });
   const present = (op: (typeof ROUTES)[number]) => (mail || !op.path.startsWith('/v1/mail')) && (timeline || !op.path.endsWith('/timeline'));
-  for (const op of [...ROUTES, ...(analytics ? ANALYTICS : [])]) if (present(op)) register(registry, op);
+  for (const op of [...ROUTES, ...(analytics ? ANALYTICS : []), ...(bulkOperations ? BULK_OPERATIONS : [])]) if (present(op)) register(registry, op);
   const pkg = packageSchema.parse(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')));
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -65,7 +65,22 @@ const ownerTaskFields = z.object({
   escalations: z.number().int().optional(),
 });
 export const ownerTask = ownerTaskFields.meta({ id: 'OwnerTask', description: 'A task the journey gave an owner (contracts/journey.ts OwnerTask).' });
-export const listedTask = ownerTaskFields.extend({ customerId: z.string() });
+export const mapReviewTask = z
+  .object({
+    kind: z.literal('map-review'),
+    taskId: z.string(),
+    title: z.string(),
+    owner: personSchema,
+    dueAt: instant.describe('when the review fell due'),
+    mapId: z.string(),
+    mapVersion: z.number().int(),
+    status: z.enum(['open', 'done']),
+    completedAt: instant.optional(),
+    outcome: z.string().optional(),
+    notes: z.string().optional(),
+  })
+  .meta({ id: 'MapReviewTask', description: "A map owner's yearly review task (contracts/map-review.ts): a map's, not a customer's." });
+export const listedTask = z.union([ownerTaskFields.extend({ customerId: z.string() }), mapReviewTask]);
 
 export const ownerReassignment = z.object({
   role: z.string(),
@@ -97,7 +112,16 @@ export const pausedJourney = journeyPause.meta({ id: 'JourneyPause', description
 export const resumedJourney = journeyPause.extend({ resumedAt: instant, resumedBy: z.string().optional(), eventsHeld: z.number().int().describe('product events held while paused, acted on now') });
 export const cancelledJourney = z.object({ cancelledAt: instant, reason: z.string() });
 
-export const mapVersion = z.object({ id: z.string(), version: z.number().int(), name: z.string(), segments: z.array(z.string()), publishedAt: instant });
+export const mapVersion = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  segments: z.array(z.string()),
+  publishedAt: instant,
+  owner: z.string().optional().describe('the team role (maps/team.yaml) that keeps the map up to date'),
+  lastReviewed: z.string().optional().describe('when the owner last reviewed the map, YYYY-MM-DD'),
+  reviewOverdue: z.boolean().describe('reviewed a year ago or more, or never (no lastReviewed): its owner gets a review task'),
+});
 export const publishedMap = z.object({ id: z.string(), version: z.number().int() });
 
 const migrationPlan = z.object({

@@ -14,7 +14,9 @@ import { renderMermaid } from '../maps/render/mermaid';
 import { renderSvg } from '../maps/render/svg';
 import { keysCommand, KEYS_USAGE } from './keys-command';
 import { reportCommand, REPORT_USAGE } from './report-command';
+import { bulkCommand, BULK_USAGE } from './bulk-command';
 import { describeMap, UsageError } from './usage';
+import { listCommand, LIST_USAGE, mapsListCommand } from './list-command';
 
 const USAGE = `journeys: the map author's tool
 
@@ -32,9 +34,13 @@ const USAGE = `journeys: the map author's tool
                                                  move running journeys to a published version; a dry run
                                                  lists what would change for each journey
 
+${LIST_USAGE}
+
 ${KEYS_USAGE}
 
 ${REPORT_USAGE}
+
+${BULK_USAGE}
 
 Templates come from TEMPLATES_DIR (default templates/emails), default owners from MAPS_DIR/team.yaml;\nAPI keys live in the engine database (DATABASE_URL). Commands that reach Temporal (publish, migrate) need\nPAYLOAD_KEYS, the keys the engine encrypts journeys with.`;
 
@@ -173,6 +179,12 @@ async function main(argv: string[]): Promise<number> {
       touchpoint: { type: 'string' },
       experiment: { type: 'string' },
       control: { type: 'string' },
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      role: { type: 'string' },
+      owner: { type: 'string' },
+      all: { type: 'boolean' },
+      status: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -196,6 +208,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (group === 'migrate') return migrate(values);
+  if (group === 'list') return listCommand(loadConfig(), values);
+  if (group === 'maps' && command === 'list') return mapsListCommand(loadConfig(), values);
+  if (group === 'bulk') return bulkCommand(loadConfig(), command, rest, values);
   if (group === 'keys') return keysCommand(loadConfig(), command, rest, values);
   if (group === 'report') {
     if (command !== undefined) throw new UsageError(`report: takes flags only, not "${positionals.slice(1).join(' ')}"\n\n${REPORT_USAGE}`);

@@ -176,4 +176,28 @@ export const migrations: Record<string, Migration> = {
     // the journeys recorded before ran on real days unless on a demo clock, which their next batch corrects.
     up: (db) => run(db, ['ALTER TABLE journeys ADD COLUMN day_ms bigint NOT NULL DEFAULT 86400000 CHECK (day_ms > 0)']),
   },
+
+  '0006-map-review-tasks': {
+    // The owners' yearly map review tasks (src/facts/map-review-tasks.ts): a map's, not a journey's, so neither
+    // open_tasks (each row a journey's, replaced with its facts) nor journey_facts; open and done in one row.
+    // The task id (from the map and the due date) is the key: a retried or replayed activity opens it once.
+    up: (db) =>
+      run(db, [
+        `CREATE TABLE map_review_tasks (
+          task_id text PRIMARY KEY,
+          map_id text NOT NULL,
+          map_version integer NOT NULL,
+          title text NOT NULL,
+          owner jsonb NOT NULL,
+          owner_email text NOT NULL CHECK (owner_email = lower(owner_email)),
+          due_at timestamptz NOT NULL,
+          opened_at timestamptz NOT NULL DEFAULT now(),
+          completed_at timestamptz,
+          outcome text,
+          notes text,
+          CHECK ((completed_at IS NULL) = (outcome IS NULL))
+        )`,
+        'CREATE INDEX map_review_tasks_by_owner ON map_review_tasks (owner_email, due_at)',
+      ]),
+  },
 };

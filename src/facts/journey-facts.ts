@@ -9,6 +9,7 @@
  */
 import type { FactBatch, FactKind, JourneyFact } from '../../contracts/facts';
 import type { OwnerTask } from '../../contracts/journey';
+import type { MapReviewTask } from '../../contracts/map-review';
 import { DAY_MS } from '../../contracts/time';
 import { inTransaction, type Database } from '../db/database';
 
@@ -34,8 +35,8 @@ export interface JourneyStageReader {
   journeysByStage(): Promise<StageCount[]>;
 }
 
-/** An owner's task as the worklist shows it: the task, and whose journey it is. */
-export type ListedTask = OwnerTask & { customerId: string };
+/** An owner's task as the worklist shows it: a journey's task and whose journey it is, or a map's review (src/facts/map-review-tasks.ts). */
+export type ListedTask = (OwnerTask & { customerId: string }) | MapReviewTask;
 
 /** What the API reads: owners' worklists, from the open tasks and the task.completed facts. */
 export interface TaskReader {

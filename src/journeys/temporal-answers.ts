@@ -8,13 +8,18 @@ export async function* refusingBadQuery<T>(executions: AsyncIterable<T>): AsyncI
   try {
     yield* executions;
   } catch (err) {
-    for (let e = err as { code?: unknown; details?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
-      if (e.code === grpcStatus.INVALID_ARGUMENT) {
-        throw new InvalidInputError('query', `is not a visibility query Temporal accepts (${typeof e.details === 'string' ? e.details : 'invalid query'})`);
-      }
-    }
-    throw err;
+    throw asBadQuery(err);
   }
+}
+
+/** What a visibility call (a list, a count) failed with: the caller's InvalidInputError for a query Temporal cannot parse, else the error as it is. */
+export function asBadQuery(err: unknown): unknown {
+  for (let e = err as { code?: unknown; details?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
+    if (e.code === grpcStatus.INVALID_ARGUMENT) {
+      return new InvalidInputError('query', `is not a visibility query Temporal accepts (${typeof e.details === 'string' ? e.details : 'invalid query'})`);
+    }
+  }
+  return err;
 }
 
 /** Why an update or a preview was refused: the innermost cause (an activity's own failure, not "Activity task failed"). */

@@ -84,6 +84,15 @@ export function rolesOf(map: JourneyMap): Set<string> {
   return new Set(roleUses(map).map((use) => use.role));
 }
 
+/**
+ * The map's own owner, when the team has no one by that name. Not one of roleUses: it names who reviews the map,
+ * not a role every customer's journey must have someone in.
+ */
+function unknownOwner(map: JourneyMap, team: Team): { path: string; message: string }[] {
+  if (map.owner === undefined || team[map.owner]) return [];
+  return [{ path: 'owner', message: `no one on the team is "${map.owner}" (the team has: ${Object.keys(team).join(', ')})` }];
+}
+
 /** What is wrong with a map, each problem at its path inside the map. */
 export class MapProblems extends Error {
   constructor(readonly problems: { path: string; message: string }[]) {
@@ -101,7 +110,7 @@ export function parseMap(data: unknown, templates?: EmailTemplates, team?: Team)
     throw new MapProblems(result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })));
   }
   const map = result.data;
-  const problems: { path: string; message: string }[] = [];
+  const problems: { path: string; message: string }[] = team ? [...unknownOwner(map, team)] : [];
   for (const { role, path } of team ? roleUses(map) : []) {
     if (team![role]) continue;
     problems.push({ path: formatPath(path), message: `no one holds role "${role}" (the team has: ${Object.keys(team!).join(', ')})` });
@@ -168,6 +177,8 @@ export class MapCatalog {
         throw new MapFileError(file, [`id: map "${map.id}" version ${map.version} is defined twice`]);
       }
       if (!existing || existing.version < map.version) maps.set(map.id, map);
+      const ownerProblems = unknownOwner(map, team);
+      if (ownerProblems.length > 0) throw new MapFileError(file, ownerProblems.map((p) => `${p.path}: ${p.message}`));
       const unstaffed = [...rolesOf(map)].filter((role) => !team[role]);
       if (unstaffed.length > 0) {
         throw new MapFileError(teamFile, [`no default person for role(s) ${unstaffed.join(', ')} used by map "${map.id}"`]);

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import type { PublishedMap } from '../../contracts/journey';
 import { mapRegistryWorkflow } from '../../workflows/map-registry';
+import { isReviewOverdue } from '../../contracts/map-review';
 import { publishedMapsQuery, publishMapUpdate } from '../../contracts/messages';
 import { ConflictError } from '../errors';
 import { journeyMapSchema, type JourneyMap } from './schema';
@@ -18,6 +19,11 @@ export interface MapVersionSummary {
   name: string;
   segments: string[];
   publishedAt: string;
+  /** The team role that keeps the map up to date, and when it last reviewed it (YYYY-MM-DD); absent when the map names none. */
+  owner?: string;
+  lastReviewed?: string;
+  /** A year or more since the last review, or never reviewed (no lastReviewed): the owner has a review task once it is due. */
+  reviewOverdue: boolean;
 }
 
 /**
@@ -137,6 +143,9 @@ export class MapRegistry {
         name: map.name,
         segments: map.segments,
         publishedAt,
+        ...(map.owner ? { owner: map.owner } : {}),
+        ...(map.lastReviewed ? { lastReviewed: map.lastReviewed } : {}),
+        reviewOverdue: isReviewOverdue(map, publishedAt, this.now()),
       })),
     );
   }

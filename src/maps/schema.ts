@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { roleName } from '../journeys/customer';
 import '../zod-messages';
 import { STEP_OUTCOMES, WEEKDAYS } from '../../contracts/map';
+import { DAY_MS } from '../../contracts/time';
 import type * as Contract from '../../contracts/map';
 import { checkReferences } from './map-references';
 import type { Same } from '../type-checks';
@@ -204,12 +205,24 @@ export const deliverySchema = z.strictObject({
   emailCap: z.strictObject({ max: z.number().int().min(1).max(1000), perDays: dayCount(1) }).optional(),
 });
 
+/**
+ * A review date: a real calendar day, not in the future. Up to a day past today in UTC, as it is already that
+ * date east of UTC (up to 14 hours ahead) for a reviewer there.
+ */
+const reviewDate = z.iso
+  .date({ error: 'must be a date as YYYY-MM-DD (e.g. "2026-03-15")', abort: true })
+  .refine((date) => date <= new Date(Date.now() + DAY_MS).toISOString().slice(0, 10), { error: 'must not be in the future' });
+
 export const journeyMapSchema = z
   .strictObject({
     id,
     /** Versions count up one at a time; a million leaves room for every review a map will ever have. */
     version: z.number().int().min(1).max(1_000_000),
     name: z.string().min(1),
+    /** Who keeps the map up to date: a role of the team, whose holder gets a task when a review falls due. */
+    owner: role.optional(),
+    /** When the owner last reviewed the map; a review falls due a year later (contracts/map-review.ts). */
+    lastReviewed: reviewDate.optional(),
     /** Segments that get this map when the purchase does not name one. */
     segments: z.array(z.string().min(1)).default([]),
     stages: z.array(stageSchema).min(1),

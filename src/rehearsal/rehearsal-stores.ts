@@ -41,6 +41,13 @@ export function rehearsalStores(): ActivityStores & { factBatches: FactBatch[] }
         return Promise.resolve([]);
       },
     },
+    // A rehearsal runs one journey, never the map registry that opens review tasks.
+    mapReviews: {
+      open: () => Promise.reject(new Error('a rehearsal opens no map review tasks')),
+      openTasks: () => Promise.resolve([]),
+      doneTasks: () => Promise.resolve([]),
+      complete: () => Promise.resolve(undefined),
+    },
     factBatches,
   };
 }

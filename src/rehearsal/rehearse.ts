@@ -65,6 +65,8 @@ export async function rehearse(options: {
         stores: rehearsalStores(),
         mailer: nonSendingMailer(),
         templates: options.templates,
+        // A rehearsal runs one journey, never the map registry that gives map owners their review tasks.
+        team: {},
         mailFrom: 'Rehearsal <rehearsal@journeys.local>',
         trainers: options.trainers ?? path.join(PROJECT_ROOT, 'maps', TRAINERS_FILE),
         unsubscribeSecret: 'rehearsal-unsubscribe-secret',

@@ -8,14 +8,16 @@ import { PgSessionCalendar } from '../delivery/session-calendar';
 import { PgSuppressionList } from '../delivery/suppressions';
 import type { EmailTemplates } from '../delivery/templates';
 import { PgJourneyFacts } from '../facts/journey-facts';
+import { PgMapReviewTasks } from '../facts/map-review-tasks';
+import type { Team } from '../maps/catalog';
 
 export type Mailer = ActivityDeps['mailer'];
 
 /** How emails leave: through the SMTP server at a URL (smtp:// or smtps://), or through a mailer given as it is. */
 export type MailOptions = { smtpUrl: string; mailer?: undefined } | { mailer: Mailer; smtpUrl?: undefined };
 
-/** What the activities keep across journeys and workers: the ledger, the calendar, suppressions, journey facts. */
-export type ActivityStores = Pick<ActivityDeps, 'ledger' | 'sessionCalendar' | 'suppressions' | 'facts'>;
+/** What the activities keep across journeys and workers: the ledger, the calendar, suppressions, journey facts, map review tasks. */
+export type ActivityStores = Pick<ActivityDeps, 'ledger' | 'sessionCalendar' | 'suppressions' | 'facts' | 'mapReviews'>;
 
 /** The stores in the engine database, shared by every worker on every machine (and the API, for suppressions). */
 export function databaseStores(db: Database): ActivityStores {
@@ -24,6 +26,7 @@ export function databaseStores(db: Database): ActivityStores {
     sessionCalendar: new PgSessionCalendar(db),
     suppressions: new PgSuppressionList(db),
     facts: new PgJourneyFacts(db),
+    mapReviews: new PgMapReviewTasks(db),
   };
 }
 
@@ -32,6 +35,8 @@ export interface ActivityDepsSettings {
   /** The engine database's stores (a worker's), or a rehearsal's own that keep nothing. */
   stores: ActivityStores;
   templates: EmailTemplates;
+  /** Who holds each role: map review tasks go to the holder of the map's owner role. */
+  team: Team;
   /** The From address of every journey email. */
   mailFrom: string;
   /** The trainers file (read and validated now, so a mistake in it stops the caller), or the trainers themselves. */
@@ -53,6 +58,7 @@ export function buildActivityDeps(options: ActivityDepsOptions): ActivityDeps {
     ...options.stores,
     mailer: options.mailer === undefined ? smtpMailer(options.smtpUrl) : options.mailer,
     templates: options.templates,
+    team: options.team,
     mailFrom: options.mailFrom,
     trainers: typeof options.trainers === 'string' ? loadTrainers(options.trainers) : options.trainers,
     unsubscribeSecret: options.unsubscribeSecret,

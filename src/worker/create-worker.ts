@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities';
+import { createActivities, createBulkOperationActivities, type ActivityDeps } from '../../activities';
+import type { BulkOperationSteps } from '../../contracts/bulk-operations';
 import { PROJECT_ROOT } from '../config';
 import { FAILURE_CONVERTER_PATH, journeyDataConverter, type PayloadKeyRing } from '../temporal/payload-codec';
 
@@ -48,6 +49,8 @@ export async function createJourneyWorker(options: {
    * bundleJourneyWorkflows, so it carries the failure converter (workflow code encodes its own failures).
    */
   workflowBundlePath?: string;
+  /** What bulk operations' activities act with (a Temporal client of the worker's own); without it, this worker runs none of their activities. */
+  bulkSteps?: BulkOperationSteps;
 }): Promise<Worker> {
   const prebuilt = options.workflowBundlePath ?? (options.usePrebuiltBundle && existsSync(WORKFLOW_BUNDLE_PATH) ? WORKFLOW_BUNDLE_PATH : undefined);
   return Worker.create({
@@ -55,7 +58,7 @@ export async function createJourneyWorker(options: {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: journeyDataConverter(options.payloadKeys),
-    activities: createActivities(options.deps),
+    activities: { ...createActivities(options.deps), ...(options.bulkSteps ? createBulkOperationActivities(options.bulkSteps) : {}) },
     ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : workflowSources),
   });
 }

@@ -9,6 +9,10 @@ import { openEngineDatabase } from '../db/open-engine-database';
 import { pruneOldRecords } from './retention';
 import { buildActivityDeps, databaseStores } from './activity-deps';
 import { createJourneyWorker } from './create-worker';
+import { connectClient } from '../temporal/client';
+import { JourneyService } from '../journeys/service';
+import { BulkSteps } from '../journeys/bulk-steps';
+import { MapRegistry } from '../maps/registry';
 import { freeLoopbackPort, serveWorkerMetrics, workerMetrics } from './metrics';
 
 /** The worker process: runs journeys and their touchpoints until SIGINT/SIGTERM, then drains and stops. */
@@ -33,18 +37,22 @@ runMain(async () => {
   });
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
-  MapCatalog.load(config.MAPS_DIR, templates);
+  const catalog = MapCatalog.load(config.MAPS_DIR, templates);
   // The ledger, calendar, suppressions and facts every worker on every machine shares; the database and Temporal are
   // reached at once (a worker's start is mostly waiting on them).
-  const [db, connection] = await Promise.all([
+  const [db, connection, client] = await Promise.all([
     openEngineDatabase(config, log),
     NativeConnection.connect({ address: config.temporalAddress }),
+    // Bulk operations' activities steer journeys through the journey service, as the API does.
+    connectClient(config),
   ]);
+  const journeys = new JourneyService(client, new MapRegistry(client, config.TEMPORAL_TASK_QUEUE), catalog.team, config.TEMPORAL_TASK_QUEUE);
   const stopPruning = pruneOldRecords(db, log);
   const deps = buildActivityDeps({
     stores: databaseStores(db),
     smtpUrl: config.smtpUrl,
     templates,
+    team: catalog.team,
     mailFrom: config.MAIL_FROM,
     // So is the trainers file: a mistake in it stops the worker with the file and path, not a booking later.
     trainers: path.join(config.MAPS_DIR, TRAINERS_FILE),
@@ -73,6 +81,7 @@ runMain(async () => {
     workflowBundlePath: config.WORKFLOW_BUNDLE,
     deps,
     payloadKeys,
+    bulkSteps: new BulkSteps(client, journeys, catalog.team),
   });
   const metricsServer =
     metrics &&
@@ -89,6 +98,7 @@ runMain(async () => {
   await metricsServer?.close();
   stopPruning();
   await connection.close();
+  await client.connection.close();
   await db.end();
   log.info('worker stopped');
 });

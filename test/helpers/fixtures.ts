@@ -33,6 +33,7 @@ export function testActivityDeps(
     ...(smtpUrl === undefined ? { mailer: mailer ?? nonSendingMailer() } : { smtpUrl }),
     stores: databaseStores(db),
     templates,
+    team: catalog.team,
     mailFrom: 'Customer Success <success@journeys.test>',
     trainers,
     unsubscribeSecret: 'test-unsubscribe-secret',

@@ -10,10 +10,13 @@ import { serve } from '../../src/api/serve';
 import { databaseReachable, openDatabase, type Database } from '../../src/db/database';
 import { PgSuppressionList } from '../../src/delivery/suppressions';
 import { PgJourneyFacts } from '../../src/facts/journey-facts';
+import { PgMapReviewTasks } from '../../src/facts/map-review-tasks';
 import { JourneyAnalytics } from '../../src/analytics/journey-analytics';
 import { ApiKeys } from '../../src/auth/api-keys';
 import { SCOPES } from '../../src/auth/scopes';
 import { JourneyService } from '../../src/journeys/service';
+import { BulkOperations } from '../../src/journeys/bulk-operations';
+import { BulkSteps } from '../../src/journeys/bulk-steps';
 import { JourneyTimelines } from '../../src/journeys/timeline';
 import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
@@ -50,6 +53,8 @@ export class LocalStack {
   private workerConnection?: NativeConnection;
   private worker?: Worker;
   private workerRun?: Promise<void>;
+  /** The worker's own Temporal client, which bulk operations' activities steer journeys with. */
+  private workerClient?: Client;
   private client?: Client;
   private server?: Server;
   /** The API as created, to look at its routes. */
@@ -65,8 +70,9 @@ export class LocalStack {
    * `allowDemoClock`: purchases may carry a compressed demo clock (off by default, as on a real engine).
    * `databaseUrl`: an engine database of the test's own (one it stops and starts); a fresh one in the run's PostgreSQL if unset.
    * `inboundWebhookSecrets`: what signed inbound webhooks are checked with (none: those routes answer 503).
+   * `temporalUi`: the dev server runs its Temporal UI too (on a free port), and the console and timelines link to it.
    */
-  constructor(private readonly options: { allowDemoClock?: boolean; databaseUrl?: string; http?: Partial<HardeningOptions>; headersTimeoutMs?: number; inboundWebhookSecrets?: string[] } = {}) {}
+  constructor(private readonly options: { allowDemoClock?: boolean; databaseUrl?: string; http?: Partial<HardeningOptions>; headersTimeoutMs?: number; inboundWebhookSecrets?: string[]; temporalUi?: boolean } = {}) {}
 
   /** Every part, in the order they need each other: Temporal, the mail catcher, the worker, the API. */
   async startAll(mail: Parameters<LocalStack['startMail']>[0] = {}): Promise<void> {
@@ -82,8 +88,13 @@ export class LocalStack {
       cli: ensureTemporalCli(),
       dbFile: path.join(this.dataDir, 'temporal.sqlite'),
       port: this.temporalPort,
-      uiPort: 0,
+      uiPort: this.options.temporalUi ? await freePort() : 0,
     });
+  }
+
+  /** Where the console and the timelines link to: the dev server's own UI when it runs one. */
+  get temporalUiUrl(): string {
+    return this.devServer?.uiUrl ?? TEMPORAL_UI_URL;
   }
 
   async startMail(options: { rejectRecipients?: (address: string) => boolean } = {}): Promise<void> {
@@ -100,6 +111,8 @@ export class LocalStack {
     // The API's port is chosen now, so the unsubscribe links in the worker's emails point at it.
     this.apiPort ||= await freePort();
     this.workerConnection = await NativeConnection.connect({ address: this.devServer!.address });
+    this.workerClient = await connectClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default', PAYLOAD_KEYS: testPayloadKeys });
+    const workerJourneys = new JourneyService(this.workerClient, new MapRegistry(this.workerClient, TASK_QUEUE), catalog.team, TASK_QUEUE);
     this.worker = await createJourneyWorker({
       connection: this.workerConnection,
       namespace: 'default',
@@ -110,6 +123,7 @@ export class LocalStack {
         publicUrl: `http://127.0.0.1:${this.apiPort}`,
       }),
       payloadKeys: testPayloadKeys,
+      bulkSteps: new BulkSteps(this.workerClient, workerJourneys, catalog.team),
     });
     this.workerRun = this.worker.run();
   }
@@ -134,14 +148,16 @@ export class LocalStack {
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
       inboundWebhookSecrets: this.options.inboundWebhookSecrets,
       tasks: new PgJourneyFacts(db),
+      mapReviewTasks: new PgMapReviewTasks(db),
       analytics: new JourneyAnalytics(db),
-      timelines: new JourneyTimelines(client, journeys, maps, new PgJourneyFacts(db), { url: TEMPORAL_UI_URL, namespace: 'default' }),
+      bulkOperations: new BulkOperations(client, maps, catalog.team, TASK_QUEUE),
+      timelines: new JourneyTimelines(client, journeys, maps, new PgJourneyFacts(db), { url: this.temporalUiUrl, namespace: 'default' }),
       journeyStages: new PgJourneyFacts(db),
       keys,
       // As configured by default, but the tests' own requests, all from one address, are never limited.
       http: { allowedHosts: ['127.0.0.1', 'localhost'], requestsPerMinute: 1_000_000, ...this.options.http },
       readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
-      console: { temporalUiUrl: TEMPORAL_UI_URL, namespace: 'default' },
+      console: { temporalUiUrl: this.temporalUiUrl, namespace: 'default' },
       payloadCodec: testPayloadCodec,
       log: createLogger('api-test', 'silent'),
     });
@@ -155,9 +171,15 @@ export class LocalStack {
     await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
     this.server?.closeAllConnections();
     await this.client?.connection.close();
+    await this.stopWorker();
+  }
+
+  /** The worker alone (the API keeps answering): what it was running carries on when startWorker starts another. */
+  async stopWorker(): Promise<void> {
     this.worker?.shutdown();
     await this.workerRun;
     await this.workerConnection?.close();
+    await this.workerClient?.connection.close();
   }
 
   async stopAll(): Promise<void> {

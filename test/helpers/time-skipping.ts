@@ -43,6 +43,7 @@ export const recordedActivities = (real: Activities) => ({
   createOwnerTask: jest.fn(real.createOwnerTask),
   callWebhook: jest.fn(real.callWebhook),
   changeMeeting: jest.fn(real.changeMeeting),
+  openMapReviewTask: jest.fn(real.openMapReviewTask),
   recordJourneyFacts: real.recordJourneyFacts,
 });
 

@@ -33,6 +33,7 @@ const NEEDS: Record<string, Scope> = {
   'GET /v1/tasks': 'journeys:read',
   'GET /v1/maps': 'journeys:read',
   'GET /v1/maps/:mapId': 'journeys:read',
+  'GET /v1/maps/:mapId/diagram.svg': 'journeys:read',
   'GET /v1/suppressions': 'journeys:read',
   'GET /v1/journeys': 'journeys:read',
   'GET /v1/analytics/funnel': 'journeys:read',
@@ -41,6 +42,7 @@ const NEEDS: Record<string, Scope> = {
   'GET /v1/analytics/outcomes': 'journeys:read',
   'GET /v1/analytics/touchpoint-effect': 'journeys:read',
   'GET /v1/analytics/experiment': 'journeys:read',
+  'GET /v1/analytics/journeys': 'journeys:read',
   'GET /v1/mail': 'journeys:read',
   'GET /v1/mail/:id.eml': 'journeys:read',
   'PUT /v1/customers/:customerId/owners/:role': 'journeys:write',
@@ -51,6 +53,9 @@ const NEEDS: Record<string, Scope> = {
   'POST /v1/customers/:customerId/cancel': 'journeys:write',
   'POST /v1/maps': 'maps:write',
   'POST /v1/migrations': 'maps:write',
+  'POST /v1/bulk-operations': 'journeys:write',
+  'GET /v1/bulk-operations': 'journeys:read',
+  'GET /v1/bulk-operations/:operationId': 'journeys:read',
 };
 const PUBLIC = ['GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /docs'];
 /** Routes that check a credential of their own, tested in their own files: a link's signed token, the codec's key, a webhook's signature. */

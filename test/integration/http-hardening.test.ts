@@ -36,9 +36,10 @@ test('security headers on every answer: a Content-Security-Policy without inline
   expect(csp).toMatch(/frame-ancestors 'self'/);
   expect(page.headers.get('x-content-type-options')).toBe('nosniff');
   expect(page.headers.get('x-powered-by')).toBeNull();
-  // The console's code comes from a file, which that policy allows.
-  expect(await page.text()).toContain('<script src="/console.js"></script>');
+  // The console's code comes from files, which that policy allows: its modules and the charting library.
+  expect(await page.text()).toContain('<script type="module" src="/console.js"></script>');
   expect((await fetch(`${stack.apiUrl}/console.js`)).status).toBe(200);
+  expect((await fetch(`${stack.apiUrl}/vendor/chart.umd.min.js`)).headers.get('content-type')).toMatch(/javascript/);
 });
 
 test('a Host the engine does not answer to is refused (DNS rebinding)', async () => {

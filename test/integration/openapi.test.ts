@@ -27,6 +27,7 @@ beforeAll(async () => {
     mailbox: new Mailbox(mkdtempSync(path.join(os.tmpdir(), 'openapi-test-mail-'))),
     inboundWebhookSecrets: ['openapi-test-inbound-secret-0123456789'],
     analytics: {} as AppDeps['analytics'],
+    bulkOperations: {} as AppDeps['bulkOperations'],
     keys: {
       verify: (presented) =>
         Promise.resolve(

@@ -291,6 +291,8 @@ function recordAccepted(route: string, req: FuzzRequest, answer: Answer): void {
     else if (answer.json.created !== false) throw new Error(`a repeated purchase answered ${answer.status} ${answer.text}`);
   }
   if (route === 'POST /v1/maps') accepted.published.add(`${answer.json.id}@${answer.json.version}`);
+  // A bulk operation the fuzzer starts must select nothing: it would act on journeys after the answer.
+  if (route === 'POST /v1/bulk-operations' && answer.json.total !== 0) throw new Error(`a fuzzed bulk operation selected journeys: ${req.body?.text?.toString().slice(0, 300)}`);
   if (route === 'POST /v1/migrations') {
     for (const result of answer.json.results ?? []) if (result.outcome === 'migrated') accepted.changed.add(result.customerId);
   }
@@ -428,6 +430,16 @@ const validMigration: Json = {
   stageMapping: { onboarding: 'onboarding' },
   milestoneMapping: { 'first-login': 'first-login' },
 };
+
+/** One order of each action, each for the journeys of a customer who has none: accepted (202), acting on nothing. */
+const nobody = 'CustomerId = "fz-nobody"';
+const validBulkOrders: Json[] = [
+  { action: 'pause', query: nobody, reason: 'fuzzing a bulk pause', by: 'ops@success.example' },
+  { action: 'resume', query: nobody },
+  { action: 'cancel', query: nobody, reason: 'fuzzing a bulk cancel' },
+  { action: 'reassign', query: nobody, reassign: { role: 'successManager', ownerId: 'alex.chen@success.example' } },
+  { action: 'migrate', query: nobody, migrate: { mapId: 'default', toVersion: 2, stageMapping: { onboarding: 'onboarding' } } },
+];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Each route's requests.
@@ -597,6 +609,14 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
       ),
   },
   'GET /v1/maps': { runs: 15, requests: () => get(fc.constant('/v1/maps')) },
+  'GET /v1/maps/:mapId/diagram.svg': {
+    runs: 30,
+    requests: () =>
+      get(
+        fc.oneof(fc.constantFrom('default', 'tech-touch', 'nope', ...PROTO_NAMES), hostileSegment).map((id) => `/v1/maps/${id}/diagram.svg`),
+        queryString(['version'], { version: ['1', '2', '0', '-1', '1.5', 'NaN', ''] }),
+      ),
+  },
   'GET /v1/maps/:mapId': {
     runs: 50,
     requests: () =>
@@ -632,6 +652,27 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
         )
         .map((body) => ({ method: 'POST', path: '/v1/migrations', body })),
   },
+  // Valid orders select no journey (fz-nobody has none): a mutation reaches the order's checks, not the protected journeys.
+  'POST /v1/bulk-operations': {
+    runs: 90,
+    requests: () =>
+      fc
+        .oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...validBulkOrders).chain((order) => jsonBody(order)) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .oneof(fc.constantFrom('nonsense ((', ') OR (1=1', 'CustomerId = "x") OR (WorkflowType != "x"', 'CustomerSegment = "a\\"', 'ORDER BY x', 'CustomerId = "fz-nobody" ORDER BY StartTime', 'NoSuchAttribute = 1'), hostileString)
+              .map((query) => ({ text: JSON.stringify({ ...(validBulkOrders[0] as object), query }), contentType: 'application/json' })),
+          },
+        )
+        .map((body) => ({ method: 'POST', path: '/v1/bulk-operations', body })),
+  },
+  'GET /v1/bulk-operations': { runs: 20, requests: () => get(fc.constant('/v1/bulk-operations'), queryString(['limit'], { limit: ['1', '50', '0', '201', '-1', '1.5', 'x'] })) },
+  'GET /v1/bulk-operations/:operationId': {
+    runs: 40,
+    requests: () => get(fc.oneof(fc.constantFrom('bulk-00000000-0000-0000-0000-000000000000', 'journey-fz-fresh', 'journey-maps', ...PROTO_NAMES), hostileSegment).map((id) => `/v1/bulk-operations/${id}`)),
+  },
   'GET /v1/suppressions': { runs: 10, requests: () => get(fc.constant('/v1/suppressions')) },
   'GET /v1/journeys': {
     runs: 70,
@@ -646,6 +687,7 @@ const FUZZERS: Record<string, { runs: number; requests: () => fc.Arbitrary<FuzzR
   'GET /v1/analytics/touchpoints': { runs: 30, requests: () => analytics('touchpoints') },
   'GET /v1/analytics/outcomes': { runs: 30, requests: () => analytics('outcomes') },
   'GET /v1/analytics/touchpoint-effect': { runs: 40, requests: () => analytics('touchpoint-effect', { milestone: ['first-login'], touchpoint: ['welcome-email'] }) },
+  'GET /v1/analytics/journeys': { runs: 30, requests: () => analytics('journeys', { stage: ['onboarding', ''], milestone: ['first-login'] }) },
   'GET /v1/analytics/experiment': { runs: 30, requests: () => analytics('experiment', { experiment: ['onboarding-training'], milestone: ['first-login'], control: ['control'] }) },
   'GET /v1/mail': { runs: 40, requests: () => get(fc.constant('/v1/mail'), queryString(['to', 'journey'], { to: ['jo@fz-fresh.example'], journey: ['journey-fz-fresh'] })) },
   'GET /v1/mail/:id.eml': {
