@@ -11,13 +11,24 @@ import { journeyDataConverter } from './payload-codec';
 const CALL_ATTEMPTS = 7;
 
 /** A Temporal client for the configured server and namespace, encrypting with PAYLOAD_KEYS (required: a ConfigError without them). */
-export async function connectClient(config: Pick<Config, 'temporalAddress' | 'TEMPORAL_NAMESPACE' | 'PAYLOAD_KEYS'>): Promise<Client> {
-  const dataConverter = journeyDataConverter(requirePayloadKeys(config));
-  const connection = await Connection.connect({
-    address: config.temporalAddress,
-    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: CALL_ATTEMPTS }))],
-  });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+export async function connectClient(config: ClientConfig): Promise<Client> {
+  return clientOver(await Connection.connect(connectionOptions(config)), config);
+}
+
+/** A client that connects on its first call: for a process that may never need one, nothing is spent at its start. */
+export function lazyClient(config: ClientConfig): Client {
+  return clientOver(Connection.lazy(connectionOptions(config)), config);
+}
+
+type ClientConfig = Pick<Config, 'temporalAddress' | 'TEMPORAL_NAMESPACE' | 'PAYLOAD_KEYS'>;
+
+const connectionOptions = (config: ClientConfig) => ({
+  address: config.temporalAddress,
+  interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: CALL_ATTEMPTS }))],
+});
+
+function clientOver(connection: Connection, config: ClientConfig): Client {
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: journeyDataConverter(requirePayloadKeys(config)) });
 }
 
 /** gRPC codes that mean the server could not be reached or did not answer in time, not that the call was wrong. */

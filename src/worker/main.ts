@@ -9,7 +9,7 @@ import { openEngineDatabase } from '../db/open-engine-database';
 import { pruneOldRecords } from './retention';
 import { buildActivityDeps, databaseStores } from './activity-deps';
 import { createJourneyWorker } from './create-worker';
-import { connectClient } from '../temporal/client';
+import { lazyClient } from '../temporal/client';
 import { JourneyService } from '../journeys/service';
 import { BulkSteps } from '../journeys/bulk-steps';
 import { MapRegistry } from '../maps/registry';
@@ -40,12 +40,10 @@ runMain(async () => {
   const catalog = MapCatalog.load(config.MAPS_DIR, templates);
   // The ledger, calendar, suppressions and facts every worker on every machine shares; the database and Temporal are
   // reached at once (a worker's start is mostly waiting on them).
-  const [db, connection, client] = await Promise.all([
-    openEngineDatabase(config, log),
-    NativeConnection.connect({ address: config.temporalAddress }),
-    // Bulk operations' activities steer journeys through the journey service, as the API does.
-    connectClient(config),
-  ]);
+  const [db, connection] = await Promise.all([openEngineDatabase(config, log), NativeConnection.connect({ address: config.temporalAddress })]);
+  // Bulk operations' activities steer journeys through the journey service, as the API does: its client connects
+  // when the first one runs, not at every worker's start.
+  const client = lazyClient(config);
   const journeys = new JourneyService(client, new MapRegistry(client, config.TEMPORAL_TASK_QUEUE), catalog.team, config.TEMPORAL_TASK_QUEUE);
   const stopPruning = pruneOldRecords(db, log);
   const deps = buildActivityDeps({

@@ -22,7 +22,7 @@ import { MapRegistry } from '../../src/maps/registry';
 import { createLogger } from '../../src/logger';
 import { startMailCatcher, type MailCatcher } from '../../src/mail/catcher';
 import { ensureTemporalCli } from '../../src/temporal/binaries';
-import { connectClient, temporalReachable } from '../../src/temporal/client';
+import { connectClient, lazyClient, temporalReachable } from '../../src/temporal/client';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createJourneyWorker } from '../../src/worker/create-worker';
 import { freshDatabase } from './database';
@@ -111,7 +111,7 @@ export class LocalStack {
     // The API's port is chosen now, so the unsubscribe links in the worker's emails point at it.
     this.apiPort ||= await freePort();
     this.workerConnection = await NativeConnection.connect({ address: this.devServer!.address });
-    this.workerClient = await connectClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default', PAYLOAD_KEYS: testPayloadKeys });
+    this.workerClient = lazyClient({ temporalAddress: this.devServer!.address, TEMPORAL_NAMESPACE: 'default', PAYLOAD_KEYS: testPayloadKeys });
     const workerJourneys = new JourneyService(this.workerClient, new MapRegistry(this.workerClient, TASK_QUEUE), catalog.team, TASK_QUEUE);
     this.worker = await createJourneyWorker({
       connection: this.workerConnection,
