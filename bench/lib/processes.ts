@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
  * spawned too, and Ctrl-C or a crash of the benchmark leaves nothing running.
  */
 const running = new Set<ChildProcess>();
+/** The benchmark's own engine and raw processes (workers, the API): they get a graceful stop first. */
+const programs = new Set<BenchProcess>();
 const cleanups: (() => Promise<void> | void)[] = [];
 
 /** Runs on exit and on SIGINT/SIGTERM: stops every child group, then the registered cleanups (temp dirs). */
@@ -30,9 +32,14 @@ export function adopt(child: ChildProcess): void {
 }
 
 let shuttingDown = false;
+/**
+ * The workers and the API drain on SIGTERM (and a worker run with BENCH_WORKER_NODE_ARGS='--cpu-prof ...' writes its
+ * profile as it exits), while the dev server and PostgreSQL still answer them; then everything left is killed.
+ */
 export async function shutdown(): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
+  await Promise.all([...programs].map((program) => program.stop(10_000)));
   for (const child of running) killGroup(child, 'SIGKILL');
   for (const cleanup of cleanups.reverse()) {
     try {
@@ -64,6 +71,7 @@ export class BenchProcess {
     readonly child: ChildProcess,
   ) {
     running.add(child);
+    programs.add(this);
     const keep = (chunk: Buffer) => {
       this.output.push(...chunk.toString().split('\n').filter(Boolean));
       this.output.splice(0, Math.max(0, this.output.length - 100));
@@ -72,6 +80,7 @@ export class BenchProcess {
     child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', (code) => {
       running.delete(child);
+      programs.delete(this);
       resolve(code);
     }));
   }

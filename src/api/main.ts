@@ -14,7 +14,7 @@ import { Mailbox } from '../mail/mailbox';
 import { MapCatalog } from '../maps/catalog';
 import { MapRegistry } from '../maps/registry';
 import { connectClient, temporalReachable } from '../temporal/client';
-import { EncryptionCodec } from '../temporal/payload-codec';
+import { journeyPayloadCodec } from '../temporal/payload-codec';
 import { JourneyTimelines } from '../journeys/timeline';
 import { createApp } from './app';
 import { serve } from './serve';
@@ -55,7 +55,7 @@ runMain(async () => {
     http: { allowedHosts: config.allowedHosts, requestsPerMinute: config.API_RATE_LIMIT },
     readiness: async () => ({ temporal: await temporalReachable(client), database: await databaseReachable(db) }),
     console: { temporalUiUrl: temporalUi.url, namespace: temporalUi.namespace },
-    payloadCodec: new EncryptionCodec(payloadKeys),
+    payloadCodec: journeyPayloadCodec(payloadKeys),
     log,
   });
   const server = await serve(app, config.API_PORT, config.API_HOST);

@@ -57,6 +57,9 @@ export async function rehearseCommand(file: string, options: { customer?: string
       days,
       trainers: loadTrainers(path.join(config.MAPS_DIR, TRAINERS_FILE)),
       trace,
+      // As the worker does: compiled, the bundle `npm run build` made; from the sources, bundled now (seconds).
+      usePrebuiltBundle: __filename.endsWith('.js'),
+      workflowBundlePath: config.WORKFLOW_BUNDLE,
     });
     console.log(`Rehearsal of ${describeMap(map)} for ${customer.company} (${customer.segment}), bought on a Monday at 10:00 ${customer.timeZone}, ${days} days:\n`);
     for (const entry of timeline) {

@@ -14,7 +14,7 @@ import type { Customer } from '../journeys/customer';
 import { TRAINERS_FILE } from '../maps/catalog';
 import type { JourneyMap } from '../maps/schema';
 import { buildActivityDeps, nonSendingMailer } from '../worker/activity-deps';
-import { workflowSources } from '../worker/create-worker';
+import { journeyWorkflowCode, type WorkflowCodeSource } from '../worker/create-worker';
 import { rehearsalStores } from './rehearsal-stores';
 
 import { DAY_MS } from '../../contracts/time';
@@ -38,7 +38,7 @@ export interface TimelineEntry {
  * Runs a map for one scripted customer on the time-skipping test server with the real activity code,
  * except that emails are built and never sent: a year of a journey, rehearsed in seconds.
  */
-export async function rehearse(options: {
+export async function rehearse(options: WorkflowCodeSource & {
   env: TestWorkflowEnvironment;
   map: JourneyMap;
   templates: EmailTemplates;
@@ -56,7 +56,7 @@ export async function rehearse(options: {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    ...workflowSources,
+    ...journeyWorkflowCode(options),
     // Whatever the environment's client speaks (the tests encrypt; the CLI's rehearsals need not).
     dataConverter: env.options.client.dataConverter,
     activities: rehearsalActivities(

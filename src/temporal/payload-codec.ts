@@ -20,6 +20,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { CodecChain, ZlibCodec } from './compression-codec';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA_KEY = 'encryption-key-id';
@@ -147,11 +148,19 @@ export class EncryptionCodec implements PayloadCodec {
  */
 export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 
+/** The engine's codecs, in the order they encode: compressed (./compression-codec), then encrypted with the key ring. */
+const journeyCodecs = (keys: PayloadKeyRing) => [new ZlibCodec(), new EncryptionCodec(keys)];
+
 /**
- * The one data converter of every client and worker of the engine: payloads encrypted with the key ring, and
+ * The one data converter of every client and worker of the engine: payloads compressed and encrypted, and
  * failures' messages and stack traces moved into a payload (DefaultFailureConverter with encodeCommonAttributes),
  * so they are encrypted too. A failure's type (e.g. `InvalidAddress`) stays plain: it decides retries.
  */
 export function journeyDataConverter(keys: PayloadKeyRing): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
+  return { payloadCodecs: journeyCodecs(keys), failureConverterPath: FAILURE_CONVERTER_PATH };
+}
+
+/** The same codecs as one, for the codec endpoint (what the Temporal UI shows) and tools that decode histories. */
+export function journeyPayloadCodec(keys: PayloadKeyRing): PayloadCodec {
+  return new CodecChain(journeyCodecs(keys));
 }

@@ -34,31 +34,40 @@ export async function bundleJourneyWorkflows(): Promise<string> {
   return code;
 }
 
+/** Where a worker takes the workflow code from (see createJourneyWorker's options). */
+export interface WorkflowCodeSource {
+  /** Use the prebuilt bundle when there is one (production); tests bundle the TypeScript sources. */
+  usePrebuiltBundle?: boolean;
+  /**
+   * A prebuilt bundle to run instead (WORKFLOW_BUNDLE), e.g. the one a test run makes once for all its workers; made by
+   * bundleJourneyWorkflows, so it carries the failure converter (workflow code encodes its own failures).
+   */
+  workflowBundlePath?: string;
+}
+
+/** The worker options that give it its workflow code: a prebuilt bundle, or the sources bundled now. */
+export function journeyWorkflowCode(source: WorkflowCodeSource) {
+  const prebuilt = source.workflowBundlePath ?? (source.usePrebuiltBundle && existsSync(WORKFLOW_BUNDLE_PATH) ? WORKFLOW_BUNDLE_PATH : undefined);
+  return prebuilt ? { workflowBundle: { codePath: prebuilt } } : workflowSources;
+}
+
 /** The journey worker: the interpreter's workflows and the touchpoint activities on one task queue. */
-export async function createJourneyWorker(options: {
+export async function createJourneyWorker(options: WorkflowCodeSource & {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
   /** PAYLOAD_KEYS: what the worker reads and writes in Temporal is encrypted with them. */
   payloadKeys: PayloadKeyRing;
-  /** Use the prebuilt bundle when there is one (production); tests bundle the TypeScript sources. */
-  usePrebuiltBundle?: boolean;
-  /**
-   * A prebuilt bundle to run instead (WORKFLOW_BUNDLE), e.g. one a test made for workers it restarts often; made by
-   * bundleJourneyWorkflows, so it carries the failure converter (workflow code encodes its own failures).
-   */
-  workflowBundlePath?: string;
   /** What bulk operations' activities act with (a Temporal client of the worker's own); without it, this worker runs none of their activities. */
   bulkSteps?: BulkOperationSteps;
 }): Promise<Worker> {
-  const prebuilt = options.workflowBundlePath ?? (options.usePrebuiltBundle && existsSync(WORKFLOW_BUNDLE_PATH) ? WORKFLOW_BUNDLE_PATH : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: journeyDataConverter(options.payloadKeys),
     activities: { ...createActivities(options.deps), ...(options.bulkSteps ? createBulkOperationActivities(options.bulkSteps) : {}) },
-    ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : workflowSources),
+    ...journeyWorkflowCode(options),
   });
 }

@@ -1,4 +1,4 @@
-import { parsePayloadKeys, journeyDataConverter, EncryptionCodec } from '../../src/temporal/payload-codec';
+import { parsePayloadKeys, journeyDataConverter, journeyPayloadCodec } from '../../src/temporal/payload-codec';
 
 /**
  * The tests' key ring (PAYLOAD_KEYS): every client, worker, worker process and test environment of the tests
@@ -7,7 +7,7 @@ import { parsePayloadKeys, journeyDataConverter, EncryptionCodec } from '../../s
 export const TEST_PAYLOAD_KEYS = `test-2:${Buffer.alloc(32, 2).toString('base64')},test-1:${Buffer.alloc(32, 1).toString('base64')}`;
 export const testPayloadKeys = parsePayloadKeys(TEST_PAYLOAD_KEYS);
 export const testDataConverter = journeyDataConverter(testPayloadKeys);
-export const testPayloadCodec = new EncryptionCodec(testPayloadKeys);
+export const testPayloadCodec = journeyPayloadCodec(testPayloadKeys);
 
 /** A payload as protobuf JSON (historyToJSON, the codec endpoint): base64 metadata values and data. */
 export interface JsonPayload {

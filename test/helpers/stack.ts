@@ -28,6 +28,7 @@ import { createJourneyWorker } from '../../src/worker/create-worker';
 import { freshDatabase } from './database';
 import { freePort } from './eventually';
 import { catalog, templates, testActivityDeps } from './fixtures';
+import { testWorkflowBundlePath } from './workflow-bundle';
 import { testPayloadCodec, testPayloadKeys } from './payloads';
 
 const TASK_QUEUE = 'customer-journeys';
@@ -123,6 +124,7 @@ export class LocalStack {
         publicUrl: `http://127.0.0.1:${this.apiPort}`,
       }),
       payloadKeys: testPayloadKeys,
+      workflowBundlePath: testWorkflowBundlePath(),
       bulkSteps: new BulkSteps(this.workerClient, workerJourneys, catalog.team),
     });
     this.workerRun = this.worker.run();

@@ -12,18 +12,13 @@ import { customerFixture, DAY_MS, defaultMap, testActivityDeps } from './fixture
 
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
 import { createTimeSkippingEnv as createRehearsalEnv } from '../../src/rehearsal/environment';
-import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
 import { testDataConverter } from './payloads';
+import { journeyWorkflowBundle } from './workflow-bundle';
 
 /** The time-skipping test server, its client encrypting with the tests' keys: workers on it take `dataConverter: testDataConverter`. */
 export const createTimeSkippingEnv = () => createRehearsalEnv({ dataConverter: testDataConverter });
 
-let bundled: Promise<{ code: string }> | undefined;
-/**
- * The workflows and their interceptor, bundled once per test file: webpack takes seconds, and every worker
- * and every replay given the sources would bundle them again.
- */
-export const journeyWorkflowBundle = () => (bundled ??= bundleJourneyWorkflows().then((code) => ({ code })));
+export { journeyWorkflowBundle };
 
 export type Activities = ReturnType<typeof createActivities>;
 

@@ -11,7 +11,7 @@ import { MapRegistry } from '../../src/maps/registry';
 import { ensureTemporalCli } from '../../src/temporal/binaries';
 import { connectClient } from '../../src/temporal/client';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
+import { testWorkflowBundlePath } from '../helpers/workflow-bundle';
 import { journeyStateQuery } from '../../contracts/messages';
 import { eventually, freePort } from '../helpers/eventually';
 import { catalog, MAPS_DIR, purchaseBody, TEMPLATES_DIR } from '../helpers/fixtures';
@@ -32,7 +32,7 @@ const SECONDS_PER_DAY = 1;
 const TASK_QUEUE = `chaos-${process.pid}-${Date.now()}`;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'journeys-chaos-'));
-const bundlePath = path.join(tmp, 'workflow-bundle.js');
+const bundlePath = testWorkflowBundlePath(); // the run's one bundle: a restart takes as long as a production one
 let devServer: DevServer | undefined;
 let catcher: MailCatcher | undefined;
 let client: Client;
@@ -55,8 +55,6 @@ const workerEnv = (): NodeJS.ProcessEnv => ({
 });
 
 beforeAll(async () => {
-  // One bundle for every worker the test starts, so a restart takes as long as a production one.
-  writeFileSync(bundlePath, await bundleJourneyWorkflows());
   databaseUrl = await freshDatabaseUrl();
   devServer = await startTemporalDevServer({ cli: ensureTemporalCli(), dbFile: path.join(tmp, 'temporal.sqlite'), port: await freePort(), uiPort: 0 });
   catcher = await startMailCatcher({ dir: path.join(tmp, 'mail') });

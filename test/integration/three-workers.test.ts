@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -12,7 +12,7 @@ import { MapRegistry } from '../../src/maps/registry';
 import { ensureTemporalCli } from '../../src/temporal/binaries';
 import { connectClient } from '../../src/temporal/client';
 import { startTemporalDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
+import { testWorkflowBundlePath } from '../helpers/workflow-bundle';
 import { freshDatabaseUrl } from '../helpers/database';
 import { eventually, freePort } from '../helpers/eventually';
 import { catalog, MAPS_DIR, purchaseBody, TEMPLATES_DIR } from '../helpers/fixtures';
@@ -31,7 +31,7 @@ const WORKERS = 3;
 const TASK_QUEUE = `three-workers-${process.pid}-${Date.now()}`;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'journeys-three-workers-'));
-const bundlePath = path.join(tmp, 'workflow-bundle.js');
+const bundlePath = testWorkflowBundlePath(); // the run's one bundle: a restart takes as long as a production one
 const dataDirs = Array.from({ length: WORKERS }, (_, i) => path.join(tmp, `machine-${i + 1}`));
 let devServer: DevServer | undefined;
 let catcher: MailCatcher | undefined;
@@ -41,7 +41,6 @@ let db: Database;
 const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  writeFileSync(bundlePath, await bundleJourneyWorkflows());
   const databaseUrl = await freshDatabaseUrl();
   db = await openDatabase(databaseUrl, { max: 2, idleMs: 1_000 });
   devServer = await startTemporalDevServer({ cli: ensureTemporalCli(), dbFile: path.join(tmp, 'temporal.sqlite'), port: await freePort(), uiPort: 0 });

@@ -86,7 +86,8 @@ test('failures carry their message and stack trace in an encoded payload, which 
   expect(failureConverter.failureToError(failure, defaultPayloadConverter).message).toBe('550 no such mailbox ana@acme.example');
 
   const converter = journeyDataConverter(ring(`k1:${key(1)}`));
-  expect(converter.payloadCodecs).toHaveLength(1);
+  // Compressed first, then encrypted: the last codec to encode is the encryption.
+  expect(converter.payloadCodecs!.map((codec) => codec.constructor.name)).toEqual(['ZlibCodec', 'EncryptionCodec']);
   expect(((await import(FAILURE_CONVERTER_PATH)) as { failureConverter: unknown }).failureConverter).toBe(failureConverter);
 });
 

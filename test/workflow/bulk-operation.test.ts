@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { createBulkOperationActivities } from '../../activities';
 import { BULK_CONCURRENCY, MAX_BULK_SELECTION, type BulkOperationSteps, type BulkOrder, type BulkStepInput } from '../../contracts/bulk-operations';
 import { bulkOperationProgressQuery } from '../../contracts/messages';
-import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
+import { journeyWorkflowBundle } from '../helpers/workflow-bundle';
 import { bulkOperationWorkflow } from '../../workflows/bulk-operation';
 import { eventually } from '../helpers/eventually';
 import { testDataConverter } from '../helpers/payloads';
@@ -19,7 +19,7 @@ let env: TestWorkflowEnvironment;
 let workflowCode: string;
 
 beforeAll(async () => {
-  [env, workflowCode] = await Promise.all([createTimeSkippingEnv(), bundleJourneyWorkflows()]);
+  [env, { code: workflowCode }] = await Promise.all([createTimeSkippingEnv(), journeyWorkflowBundle()]);
 }, 120_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { completeTaskUpdate, journeyStateQuery, productEventSignal } from '../..
 import type { Database } from '../../src/db/database';
 import { PgJourneyFacts } from '../../src/facts/journey-facts';
 import { SIGNAL_OFFSET_MS } from '../../src/rehearsal/rehearse';
-import { bundleJourneyWorkflows } from '../../src/worker/create-worker';
+import { journeyWorkflowBundle } from '../helpers/workflow-bundle';
 import { factsOf } from '../../workflows/interpreter/facts';
 import { journeyWorkflow } from '../../workflows/journey';
 import { JOURNEY_REVISION } from '../../contracts/journey';
@@ -23,7 +23,7 @@ let db: Database;
 let workflowCode: string;
 
 beforeAll(async () => {
-  [env, db, workflowCode] = await Promise.all([createTimeSkippingEnv(), testDatabase(), bundleJourneyWorkflows()]);
+  [env, db, { code: workflowCode }] = await Promise.all([createTimeSkippingEnv(), testDatabase(), journeyWorkflowBundle()]);
 });
 
 afterAll(async () => {
