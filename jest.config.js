@@ -10,4 +10,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 120_000,
+  // Tests marked test.concurrent (the map rehearsals, each its own process) run two at a time: one per core.
+  maxConcurrency: 2,
 };

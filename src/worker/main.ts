@@ -35,12 +35,14 @@ runMain(async () => {
       log[method]({ ...meta, sdk: true }, message);
     }),
   });
+  // The ledger, calendar, suppressions and facts every worker on every machine shares; the database and Temporal are
+  // reached at once, and while they answer, the templates and maps are read (a worker's start is mostly waiting).
+  const connecting = Promise.all([openEngineDatabase(config, log), NativeConnection.connect({ address: config.temporalAddress })]);
+  connecting.catch(() => undefined); // awaited below; a map's mistake found first is the error the worker stops with
   const templates = EmailTemplates.load(config.TEMPLATES_DIR);
   // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
   const catalog = MapCatalog.load(config.MAPS_DIR, templates);
-  // The ledger, calendar, suppressions and facts every worker on every machine shares; the database and Temporal are
-  // reached at once (a worker's start is mostly waiting on them).
-  const [db, connection] = await Promise.all([openEngineDatabase(config, log), NativeConnection.connect({ address: config.temporalAddress })]);
+  const [db, connection] = await connecting;
   // Bulk operations' activities steer journeys through the journey service, as the API does: its client connects
   // when the first one runs, not at every worker's start.
   const client = lazyClient(config);
@@ -60,15 +62,19 @@ runMain(async () => {
     webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
     factsRecorded: metrics?.countFacts,
   });
-  try {
-    const added = await registerJourneySearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-    if (added.length > 0) log.info(`registered search attributes ${added.join(', ')}`);
-  } catch (err) {
-    // Known missing: a journey would fail each time it sets one, so the worker does not start.
-    if (err instanceof MissingSearchAttributes) throw new ConfigError(err.message);
-    // Not even listable (no operator rights, e.g. Temporal Cloud): an admin registers them once, up front.
-    log.warn({ err }, 'could not check the journey search attributes: make sure they are registered (temporal operator search-attribute create)');
-  }
+  const searchAttributesChecked = (async () => {
+    try {
+      const added = await registerJourneySearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+      if (added.length > 0) log.info(`registered search attributes ${added.join(', ')}`);
+    } catch (err) {
+      // Known missing: a journey would fail each time it sets one, so the worker does not start.
+      if (err instanceof MissingSearchAttributes) throw new ConfigError(err.message);
+      // Not even listable (no operator rights, e.g. Temporal Cloud): an admin registers them once, up front.
+      log.warn({ err }, 'could not check the journey search attributes: make sure they are registered (temporal operator search-attribute create)');
+    }
+  })();
+  searchAttributesChecked.catch(() => undefined); // awaited before the worker polls
+  // The workflow bundle loads while the search attributes are checked; the worker polls only once they are.
   const worker = await createJourneyWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -91,6 +97,7 @@ runMain(async () => {
       log,
     }));
   if (metricsServer) log.info(`worker metrics at ${metricsServer.url}`);
+  await searchAttributesChecked;
   log.info(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.temporalAddress}`);
   await worker.run();
   await metricsServer?.close();

@@ -8,7 +8,8 @@ import { PROJECT_ROOT } from '../../src/config';
 /**
  * Rehearsals of every shipped map, run as a map author runs them (`journeys maps rehearse`), with the
  * printed timelines asserted. Each rehearsal is its own process with its own time-skipping server: a
- * dozen year-long rehearsals in one process stalled the skipped clock in our runs.
+ * dozen year-long rehearsals in one process stalled the skipped clock in our runs. Two run at a time (the
+ * tests are concurrent; jest.config's maxConcurrency), one on each core.
  */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rehearsals-'));
 const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -88,7 +89,7 @@ const MAPS: Expectations[] = [
 ];
 
 describe.each(MAPS)('$file', (m) => {
-  test('a customer who adopts on time gets no escalation and renews into term 2', async () => {
+  test.concurrent('a customer who adopts on time gets no escalation and renews into term 2', async () => {
     const r = await rehearse(m.file, [...m.adopts, { day: 350, type: 'renewal.renewed' }], 380);
     expect(on(r, 0, 'email "Welcome email" done')).toBe(true);
     expect(anywhere(r, 'missed')).toEqual([]);
@@ -101,7 +102,7 @@ describe.each(MAPS)('$file', (m) => {
     expect(anywhere(r, 'goal "Activated within')).toEqual([expect.objectContaining({ text: expect.stringMatching(/ met$/) })]);
   });
 
-  test('a customer who never logs in is escalated on time and at risk when onboarding runs out', async () => {
+  test.concurrent('a customer who never logs in is escalated on time and at risk when onboarding runs out', async () => {
     const r = await rehearse(m.file, [], m.onboardingLimit + 5);
     expect(on(r, m.loginDue, 'milestone "First login" missed')).toBe(true);
     expect(on(r, m.loginDue, m.loginEscalation)).toBe(true);
@@ -110,20 +111,20 @@ describe.each(MAPS)('$file', (m) => {
     expect(anywhere(r, 'goal "Activated within')).toEqual([expect.objectContaining({ text: expect.stringMatching(/ missed$/) })]);
   });
 
-  test('a customer who logs in but skips the key feature gets the reports escalation', async () => {
+  test.concurrent('a customer who logs in but skips the key feature gets the reports escalation', async () => {
     const r = await rehearse(m.file, [login], 30);
     expect(on(r, m.reportsDue, m.reportsEscalation)).toBe(true);
     expect(anywhere(r, m.loginEscalation)).toEqual([]);
   });
 
-  test('a customer who churns ends the journey', async () => {
+  test.concurrent('a customer who churns ends the journey', async () => {
     const r = await rehearse(m.file, [...m.adopts, { day: 300, type: 'renewal.churned' }], 305);
     expect(on(r, 300, 'event renewal.churned')).toBe(true);
     expect(r.summary).toMatch(/outcome churned/);
   });
 });
 
-test('the tech-touch map never books a call, and the enterprise map holds quarterly reviews with the executive sponsor', async () => {
+test.concurrent('the tech-touch map never books a call, and the enterprise map holds quarterly reviews with the executive sponsor', async () => {
   const techTouch = await rehearse('maps/tech-touch.yaml', MAPS[1]!.adopts, 365);
   expect(anywhere(techTouch, 'email "Monthly tips" done').length).toBeGreaterThan(5);
   expect(anywhere(techTouch, 'call "')).toEqual([]);
@@ -134,7 +135,7 @@ test('the tech-touch map never books a call, and the enterprise map holds quarte
   ]);
 });
 
-test('a touchpoint with an audience skips customers outside it, and says why', async () => {
+test.concurrent('a touchpoint with an audience skips customers outside it, and says why', async () => {
   const map = parse(readFileSync(path.join(PROJECT_ROOT, 'maps', 'default.yaml'), 'utf8'));
   map.stages[0].touchpoints[1].audience = { plans: ['enterprise'] };
   const file = path.join(dir, 'audience.yaml');
