@@ -24,7 +24,7 @@ import { payloadFromJson, payloadToJson } from '../src/api/codec-endpoint';
 import { ENCRYPTED_ENCODING } from '../src/temporal/payload-codec';
 import { Worker } from '@temporalio/worker';
 import { MAP_REGISTRY_WORKFLOW_ID, MapRegistry } from '../src/maps/registry';
-import { journeyWorkflowBundle } from '../test/helpers/time-skipping';
+import { journeyWorkflowBundle } from '../test/helpers/workflow-bundle';
 import { testDataConverter } from '../test/helpers/payloads';
 import { testDatabase } from '../test/helpers/database';
 import { createActivities } from '../activities';

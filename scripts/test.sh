@@ -16,14 +16,9 @@ npx jest --runInBand "$@"
 tests=$?
 
 failed=0
-for check in typecheck lint; do
-  pid=$([ "$check" = typecheck ] && echo "$typecheck" || echo "$lint")
-  if wait "$pid"; then
-    echo "$check: passed"
-  else
-    echo "$check: FAILED"
-    cat "$checks/$check.log"
-    failed=1
-  fi
-done
+report() { # name pid
+  if wait "$2"; then echo "$1: passed"; else echo "$1: FAILED"; cat "$checks/$1.log"; failed=1; fi
+}
+report typecheck "$typecheck"
+report lint "$lint"
 [ "$tests" -eq 0 ] && [ "$failed" -eq 0 ]

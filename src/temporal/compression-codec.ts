@@ -10,8 +10,8 @@
  * Compressing before encrypting lets a ciphertext's length depend on its plaintext. Whoever reads the history (the
  * Temporal operator) sees lengths, never content; to learn something from them, they would also have to place text
  * of their choosing in the same payload as a secret, many times over, and compare. The engine's payloads hold no
- * keys or secrets of the engine's own (those stay in the processes' environment), so this is a trade we make for a history a
- * third the size.
+ * keys or secrets of its own (those stay in the processes' environment), so this is a trade we make for a history
+ * a third the size.
  *
  * Runs outside the workflow sandbox (client, worker's main thread, codec endpoint): node:zlib is fine here.
  */
@@ -21,7 +21,7 @@ import { temporal } from '@temporalio/proto';
 
 export const ZLIB_ENCODING = 'binary/zlib';
 
-/** Below this, zlib's header and the deflate block cost about what they could save. */
+/** Data shorter than this stays as it is: zlib's header and the deflate block cost about what they could save. */
 const MIN_BYTES_TO_COMPRESS = 200;
 
 /** Temporal refuses payloads over 2 MB; a `binary/zlib` payload that inflates past twice that is not one of ours. */
@@ -50,8 +50,9 @@ export class ZlibCodec implements PayloadCodec {
   }
 
   private encodeOne(payload: Payload): Payload {
+    // Most payloads are short (ids, signals, `undefined`): they are not serialized just to be measured.
+    if ((payload.data?.length ?? 0) < MIN_BYTES_TO_COMPRESS) return payload;
     const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-    if (plain.length < MIN_BYTES_TO_COMPRESS) return payload;
     const compressed = deflateSync(plain, DEFLATE_OPTIONS);
     if (compressed.length >= plain.length) return payload;
     return { metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ZLIB_ENCODING) }, data: compressed };

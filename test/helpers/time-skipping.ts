@@ -18,8 +18,6 @@ import { journeyWorkflowBundle } from './workflow-bundle';
 /** The time-skipping test server, its client encrypting with the tests' keys: workers on it take `dataConverter: testDataConverter`. */
 export const createTimeSkippingEnv = () => createRehearsalEnv({ dataConverter: testDataConverter });
 
-export { journeyWorkflowBundle };
-
 export type Activities = ReturnType<typeof createActivities>;
 
 export interface JourneyStory<A extends Activities> {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { testDataConverter } from '../helpers/payloads';
-import { journeyWorkflowBundle } from '../helpers/time-skipping';
+import { journeyWorkflowBundle } from '../helpers/workflow-bundle';
 
 /**
  * Journeys recorded under earlier interpreter code (test/fixtures/histories, `npm run record-histories`)

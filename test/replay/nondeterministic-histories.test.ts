@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { testDataConverter } from '../helpers/payloads';
-import { journeyWorkflowBundle } from '../helpers/time-skipping';
+import { journeyWorkflowBundle } from '../helpers/workflow-bundle';
 
 /**
  * Three journeys recorded by workers before the stale-activation guard (workflows/stale-activation-guard.ts),

@@ -9,7 +9,8 @@ import { testDatabase } from '../helpers/database';
 import { eventually } from '../helpers/eventually';
 import { DAY_MS, defaultMap, testActivityDeps } from '../helpers/fixtures';
 import { testDataConverter } from '../helpers/payloads';
-import { createTimeSkippingEnv, journeyWorkflowBundle } from '../helpers/time-skipping';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { journeyWorkflowBundle } from '../helpers/workflow-bundle';
 
 /**
  * The map registry reminds a map's owner of its yearly review: under time skipping, with the real activity
