@@ -6,7 +6,7 @@ import type { SuppressionList } from '../src/delivery/suppressions';
 import type { Trainer } from '../src/delivery/availability';
 import type { SessionCalendar } from '../src/delivery/session-calendar';
 import type { JourneyFactStore } from '../src/facts/journey-facts';
-import type { JourneyFact } from '../contracts/facts';
+import type { FactBatch, JourneyFact } from '../contracts/facts';
 import type { MapReviewTaskStore } from '../src/facts/map-review-tasks';
 import type { Team } from '../src/maps/catalog';
 
@@ -51,6 +51,12 @@ export interface TouchpointInput {
   touchpointName: string;
   /** Where the journey stands, for templates ({{journey.stageName}}); absent from journeys scheduled before it existed. */
   journey?: JourneyFacts;
+  /**
+   * What the workflow task that scheduled this touchpoint changed (journey facts, snapshot, open tasks):
+   * recorded before the touchpoint is performed, on every attempt (the store keeps each fact once). Only on
+   * activities that retry until they succeed, so no batch is lost; absent when nothing changed.
+   */
+  facts?: FactBatch;
 }
 
 /** The journey as templates see it. */

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps, TouchpointInput } from './deps';
 import { sendTouchpointEmail, type TouchpointEmailInput } from './email';
 import { recordJourneyFacts } from './facts';
 import type { FactBatch } from '../contracts/facts';
@@ -16,20 +16,30 @@ export { createBulkOperationActivities } from './bulk-operations';
 export function createActivities(deps: ActivityDeps) {
   return {
     /** Sends a touchpoint's templated email to the customer's contact. */
-    sendTouchpointEmail: (input: TouchpointEmailInput) => heartbeating(sendTouchpointEmail(deps, input)),
+    sendTouchpointEmail: (input: TouchpointEmailInput) => heartbeating(afterFacts(deps, input, () => sendTouchpointEmail(deps, input))),
     /** Books a call or training session and emails the calendar invitation. */
-    bookMeeting: (input: MeetingInput) => heartbeating(bookMeeting(deps, input)),
+    bookMeeting: (input: MeetingInput) => heartbeating(afterFacts(deps, input, () => bookMeeting(deps, input))),
     /** Reschedules or cancels a booked meeting and emails everyone the calendar update. */
     changeMeeting: (input: MeetingChangeInput) => heartbeating(changeMeeting(deps, input)),
     /** Creates a task for the owner of the moment and notifies them. */
-    createOwnerTask: (input: OwnerTaskInput) => heartbeating(createOwnerTask(deps, input)),
+    createOwnerTask: (input: OwnerTaskInput) => heartbeating(afterFacts(deps, input, () => createOwnerTask(deps, input))),
     /** POSTs the touchpoint, signed, to a receiver such as a CRM; retried with the same key and body. */
     callWebhook: (input: WebhookInput) => heartbeating(callWebhook(deps, input)),
     /** Opens the map owner's yearly review task in their worklist (the map registry's). */
     openMapReviewTask: (input: MapReviewTaskInput) => openMapReviewTask(deps, input),
-    /** Records what a journey did (facts), where it stands and its open tasks: a local activity, which cannot heartbeat. */
+    /** Records what a journey did (facts), where it stands and its open tasks, when no touchpoint carries them: a local activity, which cannot heartbeat. */
     recordJourneyFacts: (batch: FactBatch) => recordJourneyFacts(deps, batch),
   };
+}
+
+/**
+ * Records the journey facts a touchpoint carries, then performs it: a journey's answers never run ahead of its
+ * facts by more than this activity's start, and a database that is down fails the attempt before anything is
+ * sent (the ledger needs it anyway), to be retried.
+ */
+async function afterFacts<T>(deps: ActivityDeps, input: TouchpointInput, touchpoint: () => Promise<T>): Promise<T> {
+  if (input.facts) await recordJourneyFacts(deps, input.facts);
+  return touchpoint();
 }
 
 /**

@@ -57,10 +57,11 @@ export interface JourneyInput {
 
 /**
  * What journeys started now run. Revision 2 includes the patches `journey-facts`, `task-owners-search-attribute`,
- * `owner-task-on-failure` and `quiet-waits`. A change after it is a `patched()` of its own until the next revision.
+ * `owner-task-on-failure` and `quiet-waits`; revision 3 adds `facts-with-touchpoints`. A change after it is a
+ * `patched()` of its own until the next revision.
  * Workers must know a revision before an API starts journeys with it: upgrade workers first.
  */
-export const JOURNEY_REVISION = 2;
+export const JOURNEY_REVISION = 3;
 
 export interface JourneyResult {
   /** Churned (the customer left), or cancelled by someone on the team, with their reason. */

@@ -2,7 +2,7 @@
  * Records journey histories as replay fixtures (`npm run record-histories`). Run it after changing
  * the interpreter on purpose and keep the old fixtures: test/replay proves journeys recorded under
  * earlier code still replay under the new code (changes that alter commands need patched()). Files are
- * named by map, version, story and the day of recording, so a new recording never replaces an old one.
+ * named by map, version, story, the day of recording and the journeys' revision, so a new recording never replaces an old one.
  *
  * `npm run record-histories -- default adopts-and-renews` records only the maps and stories named. The
  * activities write to a PostgreSQL of the script's own (embedded, thrown away after) unless
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PROJECT_ROOT } from '../src/config';
+import { JOURNEY_REVISION } from '../contracts/journey';
 import type { JourneyMap } from '../src/maps/schema';
 import { cancelJourneyUpdate, completeTaskUpdate, contactUnsubscribedSignal, pauseJourneyUpdate, productEventSignal, resumeJourneyUpdate } from '../contracts/messages';
 import { catalog, DAY_MS, productEvent, testActivityDeps } from '../test/helpers/fixtures';
@@ -126,7 +127,7 @@ async function recordStory(
   let runId: string | null | undefined = ctx.handle.firstExecutionRunId;
   for (let run = 1; runId; run += 1) {
     const history = await env.client.workflow.getHandle(ctx.handle.workflowId, runId).fetchHistory();
-    const file = path.join(dir, `${map.id}-v${map.version}-${name}-${recordedOn}-run${run}.json`);
+    const file = path.join(dir, `${map.id}-v${map.version}-${name}-${recordedOn}-rev${JOURNEY_REVISION}-run${run}.json`);
     writeFileSync(file, await decryptedHistoryJson(history));
     console.log(`recorded ${path.relative(PROJECT_ROOT, file)} (${history.events?.length} events)`);
     runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;

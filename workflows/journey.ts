@@ -35,7 +35,7 @@ import { advanceStage, enterFirstStage, firstTermState, leaveStage, nextTermStat
 import { cancel, checkCancel, checkPause, checkResume, HELD_EVENTS_KEPT, holdEvent, pause, resume } from './interpreter/steering';
 import { changedSearchAttributes, searchAttributeUpdates } from './journey-search-attributes';
 import { changeMeeting, perform } from './perform';
-import { journeyFactRecorder } from './record-facts';
+import { FACTS_WITH_TOUCHPOINTS, journeyFactRecorder } from './record-facts';
 import { wakeTimer } from './wake-timer';
 
 export type { JourneyInput, JourneyResult, JourneyState, TouchpointRecord } from '../contracts/journey';
@@ -46,12 +46,18 @@ export type { JourneyInput, JourneyResult, JourneyState, TouchpointRecord } from
  */
 const QUIET_WAITS = 'quiet-waits';
 
-/** The patches revision 2 includes (JOURNEY_REVISION): a journey of that revision runs them without asking. */
-const REVISION_2_PATCHES = new Set(['journey-facts', 'task-owners-search-attribute', 'owner-task-on-failure', QUIET_WAITS]);
+/** The revision (JOURNEY_REVISION) that includes each patch: a journey of that revision or later runs it without asking. */
+const PATCH_REVISIONS = new Map([
+  ['journey-facts', 2],
+  ['task-owners-search-attribute', 2],
+  ['owner-task-on-failure', 2],
+  [QUIET_WAITS, 2],
+  [FACTS_WITH_TOUCHPOINTS, 3],
+]);
 
 /** Temporal's side of the interpreter's needs, for a journey of the given revision. */
 function journeyEnv(revision: number): JourneyEnv {
-  const since = (patchId: string) => (revision >= 2 && REVISION_2_PATCHES.has(patchId)) || patched(patchId);
+  const since = (patchId: string) => revision >= (PATCH_REVISIONS.get(patchId) ?? Infinity) || patched(patchId);
   return {
     now: () => Date.now(),
     patched: since,
@@ -186,7 +192,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyResul
       const touchpoint = record.task ? undefined : touchpointDefinition(j.map, record.touchpointId);
       if (touchpoint?.action === 'email' && holdBack(j, touchpoint, record)) return true;
       inFlight.add(record.key);
-      await perform(j, touchpoint, record, () => facts.flush());
+      await perform(j, touchpoint, record, facts);
       inFlight.delete(record.key);
       scheduleNextOccurrence(j, stage, record);
       return true;

@@ -9,6 +9,7 @@ import type { Booking, MeetingChangeRequest, TouchpointRecord } from '../contrac
 import type { Touchpoint } from '../contracts/map';
 import { iso, publishTaskOwners, stageOf, type Journey } from './interpreter/journey';
 import { recordTouchpointFailure, skipBeforePerforming, webhookPayload } from './interpreter/touchpoint-results';
+import type { JourneyFactRecorder } from './record-facts';
 
 /**
  * Touchpoints must never be lost, so transient failures (SMTP down) retry until they succeed;
@@ -34,19 +35,19 @@ const touchpoints = proxyActivities<ReturnType<typeof createActivities>>(touchpo
 
 /**
  * Performs one touchpoint through its activity; a failure retrying cannot fix is recorded, and the owner told.
- * `beforeActivity` runs only when an activity is about to start (the journey records its facts then, right
- * before it waits), not for a touchpoint skipped on the spot.
+ * The journey's facts are recorded only when an activity is about to start (right before the journey waits),
+ * not for a touchpoint skipped on the spot: an activity that retries until it succeeds carries them, a
+ * webhook's (which gives up) leaves them to a local activity sent beside it.
  */
 export async function perform(
   j: Journey,
   touchpoint: Touchpoint | undefined,
   record: TouchpointRecord,
-  beforeActivity: () => void = () => undefined,
+  facts: Pick<JourneyFactRecorder, 'flush' | 'batchForTouchpoint'>,
 ): Promise<void> {
   const { s, map } = j;
   const stage = stageOf(j, record);
   if (skipBeforePerforming(j, stage, record, touchpoint?.audience?.stepOutcome)) return;
-  beforeActivity(); // not awaited: the touchpoint's activity is scheduled in the same activation
 
   const owner = record.owner;
   // The idempotency key: the same touchpoint occurrence of the same term of this journey is delivered once,
@@ -58,12 +59,16 @@ export async function perform(
   const journey = { stage: stage.id, stageName: stage.name, term: s.term, mapName: map.name };
   const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name, journey };
   const action = touchpoint ?? { action: 'task' as const, ...record.task!, owner: record.ownerRole };
+  // Not awaited (a local activity), or on the activity's input: either way scheduled in this same activation.
+  if (action.action === 'webhook') facts.flush();
+  const factBatch = action.action === 'webhook' ? undefined : facts.batchForTouchpoint();
+  const carried = factBatch ? { facts: factBatch } : {};
   try {
     switch (action.action) {
       case 'email': {
         const sent = await touchpoints.sendTouchpointEmail.executeWithOptions(
           { ...touchpointActivityOptions, summary: `Email "${record.name}" to ${termCustomer.contact.email}` },
-          [{ ...base, template: action.template, transactional: action.transactional ?? false }],
+          [{ ...base, ...carried, template: action.template, transactional: action.transactional ?? false }],
         );
         record.result = `email sent to ${sent.to.join(', ')}`;
         if (!action.transactional) s.emailsSentAt = [...(s.emailsSentAt ?? []), iso(Date.now())].slice(-50);
@@ -76,6 +81,7 @@ export async function perform(
           [
             {
               ...base,
+              ...carried,
               kind: action.action,
               topic: action.topic,
               durationMinutes: action.durationMinutes,
@@ -91,7 +97,7 @@ export async function perform(
       case 'task': {
         const task = await touchpoints.createOwnerTask.executeWithOptions(
           { ...touchpointActivityOptions, summary: `Task "${action.title}" for ${owner.name}` },
-          [{ ...base, title: action.title, dueAt: iso(Date.now() + action.dueInDays * s.dayMs) }],
+          [{ ...base, ...carried, title: action.title, dueAt: iso(Date.now() + action.dueInDays * s.dayMs) }],
         );
         s.tasks.push({ ...task, touchpointKey: record.key, ownerRole: record.ownerRole, status: 'open' });
         // Journeys from before tasks were listed by owner keep their recorded commands.

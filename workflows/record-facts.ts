@@ -3,8 +3,11 @@
  * fact is and which batch goes next are in ./interpreter/facts; here the run remembers what it recorded, and
  * hands each batch to the engine database with one local activity: a marker in history, no activity task.
  *
- * The journey calls `flush` only just before it waits (a timer, a touchpoint's activity), so each workflow
- * task that changed something records it once, before anyone can read the journey's next answer.
+ * The journey records only just before it waits (a timer, a touchpoint's activity), so each workflow task
+ * that changed something records it once. A task that schedules a touchpoint's activity hands the batch to
+ * that activity, which records it before it does anything else: no marker and no local activity of its own
+ * (three history events fewer a journey-week). A task that only waits sends it with a local activity, and the
+ * journey's next answer comes once it is written.
  */
 import { ActivityFailure, allHandlersFinished, condition, log, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
@@ -22,6 +25,12 @@ const { recordJourneyFacts } = proxyLocalActivities<ReturnType<typeof createActi
   localRetryThreshold: '10 seconds',
 });
 
+/**
+ * Journeys started before it recorded every batch with a local activity, including those of tasks that
+ * schedule a touchpoint: they keep doing so, to replay as they ran (revision 3 includes it).
+ */
+export const FACTS_WITH_TOUCHPOINTS = 'facts-with-touchpoints';
+
 export interface JourneyFactRecorder {
   /**
    * Sends what is new (facts, snapshot, open tasks) with one local activity, and does not wait for it: the
@@ -31,6 +40,12 @@ export interface JourneyFactRecorder {
    * holds counts as recorded once it is sent (the store ignores a fact sent twice).
    */
   flush(journeys?: readonly Journey[]): void;
+  /**
+   * What is new, for the touchpoint activity this task schedules to record before its touchpoint: only an
+   * activity that retries until it succeeds carries it (a batch that nobody writes would be lost). Journeys
+   * from before this are sent as `flush` sends them, and get nothing back.
+   */
+  batchForTouchpoint(): FactBatch | undefined;
   /**
    * Before the run continues as new or ends: handlers in flight finish, what is new is sent, and every batch
    * of this run is awaited (again if a handler began meanwhile); the state the run goes on with says so.
@@ -49,18 +64,34 @@ export function journeyFactRecorder(j: Journey): JourneyFactRecorder {
   const inFlight = new Set<Promise<void>>();
   let unwritten = false;
 
-  function flush(journeys: readonly Journey[] = [j]): void {
+  /** The next batch, counted as recorded: whoever takes it writes it. */
+  function takeBatch(journeys: readonly Journey[]): FactBatch | undefined {
     // Journeys from before facts keep their recorded commands; from their first new workflow task on they
     // record, their earlier facts with the first batch.
-    if (!j.env.patched('journey-facts')) return;
+    if (!j.env.patched('journey-facts')) return undefined;
     const batch = nextFactBatch(journeys, journeyId, recorded);
-    if (!batch) return;
+    if (!batch) return undefined;
     // Counted before it goes: whatever became of this batch, the next one is newer.
     journeys.at(-1)!.s.factBatches = batch.sequence;
     markRecorded(recorded, batch);
+    return batch;
+  }
+
+  function flush(journeys: readonly Journey[] = [j]): void {
+    const batch = takeBatch(journeys);
+    if (!batch) return;
     const sent = send(batch);
     inFlight.add(sent);
     void sent.then(() => inFlight.delete(sent));
+  }
+
+  function batchForTouchpoint(): FactBatch | undefined {
+    if (!j.env.patched('journey-facts')) return undefined;
+    if (!j.env.patched(FACTS_WITH_TOUCHPOINTS)) {
+      flush();
+      return undefined;
+    }
+    return takeBatch([j]);
   }
 
   async function send(batch: FactBatch): Promise<void> {
@@ -87,5 +118,5 @@ export function journeyFactRecorder(j: Journey): JourneyFactRecorder {
     }
   }
 
-  return { flush, flushBeforeLeaving };
+  return { flush, batchForTouchpoint, flushBeforeLeaving };
 }

@@ -32,13 +32,13 @@ afterAll(async () => {
 
 const SAM = 'sam.rivera@success.example';
 
-async function worker(taskQueue: string, options: { cache: boolean }) {
+async function worker(taskQueue: string, options: { cache: boolean; deps?: ReturnType<typeof testActivityDeps> }) {
   return Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: { code: workflowCode },
     dataConverter: testDataConverter,
-    activities: createActivities(testActivityDeps(db)),
+    activities: createActivities(options.deps ?? testActivityDeps(db)),
     ...(options.cache ? {} : { maxCachedWorkflows: 0 }),
   });
 }
@@ -161,4 +161,38 @@ test('a churn is recorded before the journey ends: the outcome, the last stage l
   const journeys = await db.query('SELECT stage, status FROM journeys WHERE journey_id = $1', [journeyId]);
   expect(journeys.rows).toEqual([{ stage: 'onboarding', status: 'churned' }]);
   expect((await db.query('SELECT * FROM open_tasks WHERE journey_id = $1', [journeyId])).rows).toEqual([]);
+});
+
+test('a workflow task that schedules a touchpoint hands its facts to that activity: no marker of its own, written before the email goes', async () => {
+  const taskQueue = 'journey-facts-carried';
+  const store = new PgJourneyFacts(db);
+  const purchasedAt = await env.currentTimeMs();
+  const customer = customerFixture(purchasedAt, { customerId: 'facts-initech' });
+  const handle = await env.client.workflow.start(journeyWorkflow, { taskQueue, workflowId: `journey-${customer.customerId}`, args: [{ customer, map: defaultMap, revision: JOURNEY_REVISION }] });
+  const journeyId = `${handle.workflowId}/${handle.firstExecutionRunId}`;
+  const deps = testActivityDeps(db);
+  const factsWhenSent: string[][] = [];
+  const sendMail = deps.mailer.sendMail.bind(deps.mailer);
+  deps.mailer = {
+    sendMail: async (mail: Parameters<typeof sendMail>[0]) => {
+      factsWhenSent.push((await store.factsOfJourney(journeyId)).map((f) => `${f.kind} ${f.subject}`));
+      return sendMail(mail);
+    },
+  };
+  await (await worker(taskQueue, { cache: true, deps })).runUntil(async () => {
+    await env.sleep(DAY_MS); // the welcome email goes at the purchase; then the journey sleeps
+    await handle.terminate('story over');
+  });
+
+  // The welcome email's activity recorded the purchase's facts before it sent anything.
+  expect(factsWhenSent[0]).toEqual(expect.arrayContaining(['stage.entered onboarding']));
+  const events = (await handle.fetchHistory()).events ?? [];
+  const firstActivity = events.findIndex((e) => e.activityTaskScheduledEventAttributes);
+  expect(firstActivity).toBeGreaterThan(0);
+  expect(events.slice(0, firstActivity).filter((e) => e.markerRecordedEventAttributes)).toEqual([]);
+  // The task after it only starts a timer: a local activity records the email done, before the journey sleeps.
+  expect((await store.factsOfJourney(journeyId)).map((f) => `${f.kind} ${f.subject}`)).toEqual(
+    expect.arrayContaining(['stage.entered onboarding', 'touchpoint.done welcome-email#1']),
+  );
+  expect(events.filter((e) => e.markerRecordedEventAttributes)).toHaveLength(1);
 });
