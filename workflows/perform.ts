@@ -43,7 +43,7 @@ export async function perform(
   j: Journey,
   touchpoint: Touchpoint | undefined,
   record: TouchpointRecord,
-  facts: Pick<JourneyFactRecorder, 'flush' | 'batchForTouchpoint'>,
+  facts: Pick<JourneyFactRecorder, 'batchForTouchpoint'>,
 ): Promise<void> {
   const { s, map } = j;
   const stage = stageOf(j, record);
@@ -59,9 +59,8 @@ export async function perform(
   const journey = { stage: stage.id, stageName: stage.name, term: s.term, mapName: map.name };
   const base = { key, customer: termCustomer, owner, ownerRole: record.ownerRole, touchpointName: record.name, journey };
   const action = touchpoint ?? { action: 'task' as const, ...record.task!, owner: record.ownerRole };
-  // Not awaited (a local activity), or on the activity's input: either way scheduled in this same activation.
-  if (action.action === 'webhook') facts.flush();
-  const factBatch = action.action === 'webhook' ? undefined : facts.batchForTouchpoint();
+  // On the activity's input, or a local activity not awaited: either way scheduled in this same activation.
+  const factBatch = facts.batchForTouchpoint(action.action !== 'webhook');
   const carried = factBatch ? { facts: factBatch } : {};
   try {
     switch (action.action) {

@@ -1,12 +1,12 @@
 /**
  * Recording journey facts from the workflow (workflow code: it runs a local activity). The rules of what a
  * fact is and which batch goes next are in ./interpreter/facts; here the run remembers what it recorded, and
- * hands each batch to the engine database with one local activity: a marker in history, no activity task.
+ * hands each batch to the engine database.
  *
  * The journey records only just before it waits (a timer, a touchpoint's activity), so each workflow task
  * that changed something records it once. A task that schedules a touchpoint's activity hands the batch to
  * that activity, which records it before it does anything else: no marker and no local activity of its own
- * (three history events fewer a journey-week). A task that only waits sends it with a local activity, and the
+ * (in an active customer's first week, 21 history events became 19). A task that only waits sends it with a local activity, and the
  * journey's next answer comes once it is written.
  */
 import { ActivityFailure, allHandlersFinished, condition, log, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
@@ -41,11 +41,12 @@ export interface JourneyFactRecorder {
    */
   flush(journeys?: readonly Journey[]): void;
   /**
-   * What is new, for the touchpoint activity this task schedules to record before its touchpoint: only an
-   * activity that retries until it succeeds carries it (a batch that nobody writes would be lost). Journeys
-   * from before this are sent as `flush` sends them, and get nothing back.
+   * What is new, for the touchpoint activity this task schedules to record before its touchpoint. Only an
+   * activity that retries until it succeeds can carry it (a batch that nobody writes would be lost): for one
+   * that gives up (`canCarry` false), and for journeys from before this, it is sent as `flush` sends it, and
+   * nothing comes back.
    */
-  batchForTouchpoint(): FactBatch | undefined;
+  batchForTouchpoint(canCarry: boolean): FactBatch | undefined;
   /**
    * Before the run continues as new or ends: handlers in flight finish, what is new is sent, and every batch
    * of this run is awaited (again if a handler began meanwhile); the state the run goes on with says so.
@@ -85,9 +86,9 @@ export function journeyFactRecorder(j: Journey): JourneyFactRecorder {
     void sent.then(() => inFlight.delete(sent));
   }
 
-  function batchForTouchpoint(): FactBatch | undefined {
+  function batchForTouchpoint(canCarry: boolean): FactBatch | undefined {
     if (!j.env.patched('journey-facts')) return undefined;
-    if (!j.env.patched(FACTS_WITH_TOUCHPOINTS)) {
+    if (!canCarry || !j.env.patched(FACTS_WITH_TOUCHPOINTS)) {
       flush();
       return undefined;
     }
