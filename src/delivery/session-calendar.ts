@@ -1,4 +1,4 @@
-import type { Database } from '../db/database';
+import { inTransaction, type Database } from '../db/database';
 
 /** One session holding a person's time: a trainer's training session, or an owner's call. */
 export interface SessionBooking {
@@ -40,8 +40,6 @@ interface BookingRow {
 
 /** PostgreSQL's code for a row that an exclusion constraint refuses (here: an overlapping booking). */
 const EXCLUSION_VIOLATION = '23P01';
-const DEADLOCK = '40P01';
-const MAX_ATTEMPTS = 5;
 
 /**
  * The session calendar in the engine database: one row per booking holding a person's time as a range,
@@ -54,24 +52,25 @@ export class PgSessionCalendar implements SessionCalendar {
 
   async reserve(bookingId: string, personEmail: string, start: Date, end: Date): Promise<boolean> {
     if (!(end > start)) throw new Error(`reserve ${bookingId}: the end (${end.toISOString()}) must be after the start`);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
+    const person = personEmail.toLowerCase();
+    try {
+      return await inTransaction(this.db, async (client) => {
+        // Reservations of one person's time take turns (a lock held until the transaction ends). Left to
+        // race, two inserts of overlapping time each wait on the other's uncommitted row in the exclusion
+        // index, and the server aborts one as a deadlock; in turn, the second simply finds the first's row.
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('booking:' || $1))`, [person]);
         // Moving a booking replaces its row's range in one statement: it never holds two slots, and its
         // own old slot never blocks the new one.
-        await this.db.query(
+        await client.query(
           `INSERT INTO bookings (booking_id, person, during) VALUES ($1, $2, tstzrange($3, $4, '[)'))
            ON CONFLICT (booking_id) DO UPDATE SET person = EXCLUDED.person, during = EXCLUDED.during`,
-          [bookingId, personEmail.toLowerCase(), start, end],
+          [bookingId, person, start, end],
         );
         return true;
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === EXCLUSION_VIOLATION) return false;
-        // Two reservations of overlapping time at the same instant may each wait for the other's row; the
-        // server breaks the tie by aborting one, which tries again and then finds the winner's booking.
-        if (code === DEADLOCK && attempt < MAX_ATTEMPTS) continue;
-        throw err;
-      }
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === EXCLUSION_VIOLATION) return false;
+      throw err;
     }
   }
 

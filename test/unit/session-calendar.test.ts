@@ -84,7 +84,7 @@ test('of six workers reserving the same or overlapping time at once, exactly one
   // Separate pools on one database, as worker processes on separate machines would be.
   const workers = await Promise.all(Array.from({ length: 6 }, () => openDatabase(url, { max: 1 })));
   try {
-    for (let round = 0; round < 10; round += 1) {
+    for (let round = 0; round < 25; round += 1) {
       const lena = trainer();
       const results = await Promise.all(
         workers.map((pool, i) => new PgSessionCalendar(pool).reserve(`race-${round}-${i}`, lena, at(i % 2 ? '09:30' : '09:00'), at(i % 2 ? '10:30' : '10:00'))),
