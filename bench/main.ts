@@ -2,7 +2,8 @@
  * `npm run bench`: the engine against a hand-written raw Temporal workflow doing the same work (bench/raw/), on one
  * dev server, one SMTP sink and identical worker options, phases interleaved so the machine's noise hits both.
  * `--quick` finishes in under three minutes; the full run adds repetitions, 5,000 cached journeys and the
- * 10,000-journey scale run (`--scale` runs that alone; `--no-scale` leaves it out). See BENCHMARKS.md.
+ * 10,000-journey scale run (`--scale` runs that alone; `--no-scale` leaves it out); `--history` runs the history
+ * cohorts alone. See BENCHMARKS.md.
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,13 +22,15 @@ const MODES = {
   quick: { repetitions: 1, saturationJourneys: 100, concurrency: 32, latencyEvents: 50, historyJourneys: 3, rssSteps: [400], workerStarts: 3, scaleJourneys: 0, cachedWorkflows: 2_500 },
   full: { repetitions: 2, saturationJourneys: 1_000, concurrency: 64, latencyEvents: 400, historyJourneys: 20, rssSteps: [1_000, 5_000], workerStarts: 5, scaleJourneys: 10_000, cachedWorkflows: 20_000 },
   scale: { repetitions: 0, saturationJourneys: 0, concurrency: 64, latencyEvents: 0, historyJourneys: 0, rssSteps: [], workerStarts: 0, scaleJourneys: 10_000, cachedWorkflows: 12_000 },
+  // For whoever shrinks histories: the history cohorts alone, in about a minute (BENCH_HISTORY_DIR keeps them as JSON).
+  history: { repetitions: 0, saturationJourneys: 0, concurrency: 32, latencyEvents: 0, historyJourneys: 3, rssSteps: [], workerStarts: 0, scaleJourneys: 0, cachedWorkflows: 2_500 },
 };
 
 const say = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, scale: { type: 'boolean' }, 'no-scale': { type: 'boolean' }, journeys: { type: 'string' }, 'no-record': { type: 'boolean' } } });
-  const mode = values.quick ? 'quick' : values.scale ? 'scale' : 'full';
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, scale: { type: 'boolean' }, history: { type: 'boolean' }, 'no-scale': { type: 'boolean' }, journeys: { type: 'string' }, 'no-record': { type: 'boolean' } } });
+  const mode = values.quick ? 'quick' : values.scale ? 'scale' : values.history ? 'history' : 'full';
   const settings = { ...MODES[mode] };
   if (values['no-scale']) settings.scaleJourneys = 0;
   if (values.journeys) settings.scaleJourneys = Number(values.journeys);
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
     raw: results,
   };
   const file = writeJson(report);
-  if (!values['no-record'] && mode !== 'scale') updateBenchmarksFile(report, file);
+  if (!values['no-record'] && (mode === 'quick' || mode === 'full')) updateBenchmarksFile(report, file);
   console.log(`\n${describeRun(report)}\n\n${markdownTable(report.figures)}\n\nJSON: ${file}`);
 }
 

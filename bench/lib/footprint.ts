@@ -47,7 +47,7 @@ export async function historyCohorts(sides: Side[], sink: SmtpSink, options: { s
     }));
     await yearDone;
     await sleep(SETTLE_MS);
-    const yearSizes = await Promise.all(year.map((id) => allRunsSize(side.client, side.workflowId(id))));
+    const yearSizes = await Promise.all(year.map((id) => allRunsSize(side.client, side.workflowId(id), process.env.BENCH_HISTORY_DIR)));
     const runs = yearSizes.reduce((total, size) => total + size.runs, 0) / yearSizes.length;
     return [side.name, { firstWeek: meanSize(weekSizes), year: { ...meanSize(yearSizes), runs } }] as const;
   }));

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
@@ -46,11 +48,21 @@ function added(sizes: readonly HistorySize[], scale = 1): HistorySize {
   return { events: sizes.reduce((sum, s) => sum + s.events, 0) / scale, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) / scale, byType };
 }
 
-/** Every run of a workflow id (a renewal continues as new): their histories added up, oldest run first. */
-export async function allRunsSize(client: Client, workflowId: string): Promise<HistorySize & { runs: number }> {
+/**
+ * Every run of a workflow id (a renewal continues as new): their histories added up, oldest run first. With `keepIn`,
+ * each run's history is also written there as JSON (payloads as the server holds them: compressed, encrypted).
+ */
+export async function allRunsSize(client: Client, workflowId: string, keepIn?: string): Promise<HistorySize & { runs: number }> {
   const runIds: string[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runIds.push(execution.runId);
-  const sizes = await Promise.all(runIds.map(async (runId) => sizeOf(await fetchEvents(client, workflowId, runId))));
+  const sizes = await Promise.all(runIds.map(async (runId) => {
+    const events = await fetchEvents(client, workflowId, runId);
+    if (keepIn) {
+      mkdirSync(keepIn, { recursive: true });
+      writeFileSync(join(keepIn, `${workflowId}-${runId.slice(0, 8)}.json`), JSON.stringify(temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.create({ events }), { longs: String, bytes: String }), null, 1));
+    }
+    return sizeOf(events);
+  }));
   return { runs: runIds.length, ...added(sizes) };
 }
 

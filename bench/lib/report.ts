@@ -51,7 +51,7 @@ export function commandLine(): string {
 }
 
 export interface Report {
-  mode: 'quick' | 'full' | 'scale';
+  mode: 'quick' | 'full' | 'scale' | 'history';
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;

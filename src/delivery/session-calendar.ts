@@ -1,4 +1,4 @@
-import { inTransaction, type Database } from '../db/database';
+import type { Database } from '../db/database';
 
 /** One session holding a person's time: a trainer's training session, or an owner's call. */
 export interface SessionBooking {
@@ -52,22 +52,19 @@ export class PgSessionCalendar implements SessionCalendar {
 
   async reserve(bookingId: string, personEmail: string, start: Date, end: Date): Promise<boolean> {
     if (!(end > start)) throw new Error(`reserve ${bookingId}: the end (${end.toISOString()}) must be after the start`);
-    const person = personEmail.toLowerCase();
     try {
-      return await inTransaction(this.db, async (client) => {
-        // Reservations of one person's time take turns (a lock held until the transaction ends). Left to
-        // race, two inserts of overlapping time each wait on the other's uncommitted row in the exclusion
-        // index, and the server aborts one as a deadlock; in turn, the second simply finds the first's row.
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('booking:' || $1))`, [person]);
-        // Moving a booking replaces its row's range in one statement: it never holds two slots, and its
-        // own old slot never blocks the new one.
-        await client.query(
-          `INSERT INTO bookings (booking_id, person, during) VALUES ($1, $2, tstzrange($3, $4, '[)'))
-           ON CONFLICT (booking_id) DO UPDATE SET person = EXCLUDED.person, during = EXCLUDED.during`,
-          [bookingId, person, start, end],
-        );
-        return true;
-      });
+      // Reservations of one person's time take turns: the statement first takes a lock on the person, held until
+      // it ends. Left to race, two inserts of overlapping time each wait on the other's uncommitted row in the
+      // exclusion index, and the server aborts one as a deadlock; in turn, the second simply finds the first's
+      // row. One statement (its own transaction), so no connection is held between round trips.
+      // Moving a booking replaces its row's range: it never holds two slots, and its own old slot never blocks the new one.
+      await this.db.query(
+        `WITH turn AS (SELECT pg_advisory_xact_lock(hashtext('booking:' || $2::text)))
+         INSERT INTO bookings (booking_id, person, during) SELECT $1, $2, tstzrange($3, $4, '[)') FROM turn
+         ON CONFLICT (booking_id) DO UPDATE SET person = EXCLUDED.person, during = EXCLUDED.during`,
+        [bookingId, personEmail.toLowerCase(), start, end],
+      );
+      return true;
     } catch (err) {
       if ((err as { code?: string }).code === EXCLUSION_VIOLATION) return false;
       throw err;
