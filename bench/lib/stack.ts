@@ -62,7 +62,8 @@ export class BenchStack {
   apiKey = '';
   private engineEnv: NodeJS.ProcessEnv = {};
   private rawEnv: NodeJS.ProcessEnv = {};
-  readonly payloadKeys = `bench-1:${randomBytes(32).toString('base64')}`;
+  /** A key of this run only; BENCH_PAYLOAD_KEYS sets it, to decode histories kept with BENCH_HISTORY_DIR afterwards. */
+  readonly payloadKeys = process.env.BENCH_PAYLOAD_KEYS ?? `bench-1:${randomBytes(32).toString('base64')}`;
   /** Both workers' V8 heap limit, so both caches hold `cachedWorkflows` journeys. */
   readonly workerHeapMiB: number;
 
