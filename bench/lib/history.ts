@@ -59,7 +59,7 @@ export async function allRunsSize(client: Client, workflowId: string, keepIn?: s
     const events = await fetchEvents(client, workflowId, runId);
     if (keepIn) {
       mkdirSync(keepIn, { recursive: true });
-      writeFileSync(join(keepIn, `${workflowId}-${runId.slice(0, 8)}.json`), JSON.stringify(temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.create({ events }), { longs: String, bytes: String }), null, 1));
+      writeFileSync(join(keepIn, `${workflowId}-${runId}.json`), JSON.stringify(temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.create({ events }), { longs: String, bytes: String }), null, 1));
     }
     return sizeOf(events);
   }));
