@@ -12,6 +12,45 @@ export interface HistorySize {
   bytes: number;
   /** The same by event type (ACTIVITY_TASK_SCHEDULED, MARKER_RECORDED, ...): where the bytes are, for whoever closes the gap. */
   byType?: Record<string, { events: number; bytes: number }>;
+  /**
+   * Bytes of the payloads in it, by what they carry (encoded, as stored: compressed, encrypted). What is left of
+   * `bytes` is Temporal's own: ids, task queues, timeouts, times.
+   */
+  byPayload?: Partial<Record<PayloadRole, number>>;
+}
+
+/** What a payload in a history carries. */
+export type PayloadRole =
+  | 'workflow inputs (start, continue-as-new)'
+  | 'workflow summary'
+  | 'activity inputs'
+  | 'activity summaries'
+  | 'activity results'
+  | 'local activity markers'
+  | 'signals'
+  | 'search attributes';
+
+type Payloads = { payloads?: temporal.api.common.v1.IPayload[] | null } | null | undefined;
+const payloadBytes = (payloads: Payloads) => (payloads?.payloads ?? []).reduce((sum, p) => sum + temporal.api.common.v1.Payload.encode(p).finish().length, 0);
+const oneBytes = (payload: temporal.api.common.v1.IPayload | null | undefined) => (payload ? temporal.api.common.v1.Payload.encode(payload).finish().length : 0);
+
+/** The payloads of one event, by role. */
+function payloadsOf(event: HistoryEvent): [PayloadRole, number][] {
+  const parts: [PayloadRole, number][] = [];
+  const started = event.workflowExecutionStartedEventAttributes;
+  if (started) parts.push(['workflow inputs (start, continue-as-new)', payloadBytes(started.input)]);
+  const continued = event.workflowExecutionContinuedAsNewEventAttributes;
+  if (continued) parts.push(['workflow inputs (start, continue-as-new)', payloadBytes(continued.input)]);
+  const summary = oneBytes(event.userMetadata?.summary);
+  if (summary > 0) parts.push([event.activityTaskScheduledEventAttributes ? 'activity summaries' : 'workflow summary', summary]);
+  if (event.activityTaskScheduledEventAttributes) parts.push(['activity inputs', payloadBytes(event.activityTaskScheduledEventAttributes.input)]);
+  if (event.activityTaskCompletedEventAttributes) parts.push(['activity results', payloadBytes(event.activityTaskCompletedEventAttributes.result)]);
+  const marker = event.markerRecordedEventAttributes;
+  if (marker) parts.push(['local activity markers', Object.values(marker.details ?? {}).reduce((sum, d) => sum + payloadBytes(d), 0)]);
+  if (event.workflowExecutionSignaledEventAttributes) parts.push(['signals', payloadBytes(event.workflowExecutionSignaledEventAttributes.input)]);
+  const upserted = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+  if (upserted) parts.push(['search attributes', Object.values(upserted).reduce((sum, p) => sum + oneBytes(p), 0)]);
+  return parts;
 }
 
 function eventMs(event: HistoryEvent): number {
@@ -26,26 +65,30 @@ export async function fetchEvents(client: Client, workflowId: string, runId?: st
 
 export function sizeOf(events: HistoryEvent[]): HistorySize {
   const byType: NonNullable<HistorySize['byType']> = {};
+  const byPayload: NonNullable<HistorySize['byPayload']> = {};
   for (const event of events) {
+    for (const [role, bytes] of payloadsOf(event)) byPayload[role] = (byPayload[role] ?? 0) + bytes;
     const type = (EventType[event.eventType ?? 0] ?? 'UNKNOWN').replace(/^EVENT_TYPE_/, '');
     const entry = (byType[type] ??= { events: 0, bytes: 0 });
     entry.events += 1;
     entry.bytes += temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
   }
-  return { events: events.length, bytes: temporal.api.history.v1.History.encode({ events }).finish().length, byType };
+  return { events: events.length, bytes: temporal.api.history.v1.History.encode({ events }).finish().length, byType, byPayload };
 }
 
 /** Adds sizes up, their breakdowns by event type too. */
 function added(sizes: readonly HistorySize[], scale = 1): HistorySize {
   const byType: NonNullable<HistorySize['byType']> = {};
+  const byPayload: NonNullable<HistorySize['byPayload']> = {};
   for (const size of sizes) {
     for (const [type, { events, bytes }] of Object.entries(size.byType ?? {})) {
       const entry = (byType[type] ??= { events: 0, bytes: 0 });
       entry.events += events / scale;
       entry.bytes += bytes / scale;
     }
+    for (const [role, bytes] of Object.entries(size.byPayload ?? {}) as [PayloadRole, number][]) byPayload[role] = (byPayload[role] ?? 0) + bytes / scale;
   }
-  return { events: sizes.reduce((sum, s) => sum + s.events, 0) / scale, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) / scale, byType };
+  return { events: sizes.reduce((sum, s) => sum + s.events, 0) / scale, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) / scale, byType, byPayload };
 }
 
 /**
