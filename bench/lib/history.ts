@@ -31,8 +31,8 @@ export type PayloadRole =
   | 'search attributes';
 
 type Payloads = { payloads?: temporal.api.common.v1.IPayload[] | null } | null | undefined;
-const payloadBytes = (payloads: Payloads) => (payloads?.payloads ?? []).reduce((sum, p) => sum + temporal.api.common.v1.Payload.encode(p).finish().length, 0);
 const oneBytes = (payload: temporal.api.common.v1.IPayload | null | undefined) => (payload ? temporal.api.common.v1.Payload.encode(payload).finish().length : 0);
+const payloadBytes = (payloads: Payloads) => (payloads?.payloads ?? []).reduce((sum, p) => sum + oneBytes(p), 0);
 
 /** The payloads of one event, by role. */
 function payloadsOf(event: HistoryEvent): [PayloadRole, number][] {
@@ -98,10 +98,10 @@ function added(sizes: readonly HistorySize[], scale = 1): HistorySize {
 export async function allRunsSize(client: Client, workflowId: string, keepIn?: string): Promise<HistorySize & { runs: number }> {
   const runIds: string[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runIds.push(execution.runId);
+  if (keepIn) mkdirSync(keepIn, { recursive: true });
   const sizes = await Promise.all(runIds.map(async (runId) => {
     const events = await fetchEvents(client, workflowId, runId);
     if (keepIn) {
-      mkdirSync(keepIn, { recursive: true });
       writeFileSync(join(keepIn, `${workflowId}-${runId}.json`), JSON.stringify(temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.create({ events }), { longs: String, bytes: String }), null, 1));
     }
     return sizeOf(events);

@@ -55,9 +55,9 @@ export class PgSessionCalendar implements SessionCalendar {
     try {
       // Reservations of one person's time take turns: the statement first takes a lock on the person, held until
       // it ends. Left to race, two inserts of overlapping time each wait on the other's uncommitted row in the
-      // exclusion index, and the server aborts one as a deadlock; in turn, the second simply finds the first's
-      // row. One statement (its own transaction), so no connection is held between round trips.
-      // Moving a booking replaces its row's range: it never holds two slots, and its own old slot never blocks the new one.
+      // exclusion index and the server aborts one as a deadlock; in turn, the second finds the first's row. One
+      // statement, so no connection is held between round trips. Moving a booking replaces its row's range: it
+      // never holds two slots, and its own old slot never blocks the new one.
       await this.db.query(
         `WITH turn AS (SELECT pg_advisory_xact_lock(hashtext('booking:' || $2::text)))
          INSERT INTO bookings (booking_id, person, during) SELECT $1, $2, tstzrange($3, $4, '[)') FROM turn
