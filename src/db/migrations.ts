@@ -200,4 +200,55 @@ export const migrations: Record<string, Migration> = {
         'CREATE INDEX map_review_tasks_by_owner ON map_review_tasks (owner_email, due_at)',
       ]),
   },
+  '0007-record-journey-batch': {
+    // A batch of journey facts in one round trip (src/facts/journey-facts.ts calls it): the benchmark's profile
+    // showed the worker's main thread busiest on sockets to PostgreSQL, and a batch took five or six (BEGIN,
+    // facts, journey, open tasks, COMMIT). The same statements in the same order, in one function: it runs in
+    // the caller's transaction, and each statement sees what committed before it (READ COMMITTED, volatile), as
+    // the statements of the transaction it replaces did. Returns the keys of the facts this batch added.
+    up: (db) =>
+      run(db, [
+        `CREATE FUNCTION record_journey_batch(
+           batch_facts jsonb, batch_journey_id text, batch_customer_id text, batch_segment text, batch_plan text,
+           batch_sequence integer, batch_snapshot jsonb, batch_open_tasks jsonb
+         ) RETURNS text[] LANGUAGE plpgsql VOLATILE AS $$
+         DECLARE
+           added text[];
+         BEGIN
+           -- Sorted by key, so two writers of the same facts take their index locks in the same order.
+           WITH inserted AS (
+             INSERT INTO journey_facts (fact_key, journey_id, customer_id, kind, subject, at, term, map_id, map_version, segment, plan, detail)
+             SELECT f.key, batch_journey_id, batch_customer_id, f.kind, f.subject, f.at, f.term, f."mapId", f."mapVersion", batch_segment, batch_plan, f.detail
+             FROM jsonb_to_recordset(batch_facts) AS f(key text, kind text, subject text, at timestamptz, term integer, "mapId" text, "mapVersion" integer, detail jsonb)
+             ORDER BY f.key
+             ON CONFLICT (fact_key) DO NOTHING
+             RETURNING fact_key
+           )
+           SELECT coalesce(array_agg(fact_key), '{}') INTO added FROM inserted;
+           IF batch_snapshot IS NULL THEN RETURN added; END IF;
+
+           -- Only a newer batch replaces the journey's row, and then its open tasks.
+           INSERT INTO journeys AS j (journey_id, customer_id, company, map_id, map_version, segment, plan, term, stage, at_risk, status, started_at, sequence, day_ms)
+           SELECT batch_journey_id, s."customerId", s.company, s."mapId", s."mapVersion", s.segment, s.plan, s.term, s.stage, s."atRisk", s.status, s."startedAt", batch_sequence, s."dayMs"
+           FROM jsonb_to_record(batch_snapshot) AS s("customerId" text, company text, "mapId" text, "mapVersion" integer, segment text, plan text, term integer,
+             stage text, "atRisk" boolean, status text, "startedAt" timestamptz, "dayMs" bigint)
+           ON CONFLICT (journey_id) DO UPDATE SET
+             customer_id = EXCLUDED.customer_id, company = EXCLUDED.company, map_id = EXCLUDED.map_id, map_version = EXCLUDED.map_version,
+             segment = EXCLUDED.segment, plan = EXCLUDED.plan, term = EXCLUDED.term, stage = EXCLUDED.stage, at_risk = EXCLUDED.at_risk,
+             status = EXCLUDED.status, started_at = EXCLUDED.started_at, sequence = EXCLUDED.sequence, day_ms = EXCLUDED.day_ms, updated_at = now()
+           WHERE j.sequence < EXCLUDED.sequence;
+           IF NOT FOUND OR batch_open_tasks IS NULL THEN RETURN added; END IF;
+
+           -- The journey's row stays locked by the upsert until commit: no other batch of it writes its tasks meanwhile.
+           -- A task id belongs to one journey (made from its run id): a conflict is a row of this same journey.
+           DELETE FROM open_tasks WHERE journey_id = batch_journey_id;
+           INSERT INTO open_tasks (task_id, journey_id, customer_id, owner_email, due_at, task)
+           SELECT t.task ->> 'taskId', batch_journey_id, batch_customer_id, lower(t.task -> 'owner' ->> 'email'), (t.task ->> 'dueAt')::timestamptz, t.task
+           FROM jsonb_array_elements(batch_open_tasks) AS t(task)
+           ON CONFLICT (task_id) DO UPDATE SET journey_id = EXCLUDED.journey_id, customer_id = EXCLUDED.customer_id,
+             owner_email = EXCLUDED.owner_email, due_at = EXCLUDED.due_at, task = EXCLUDED.task;
+           RETURN added;
+         END $$`,
+      ]),
+  },
 };

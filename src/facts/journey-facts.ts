@@ -11,7 +11,7 @@ import type { FactBatch, FactKind, JourneyFact } from '../../contracts/facts';
 import type { OwnerTask } from '../../contracts/journey';
 import type { MapReviewTask } from '../../contracts/map-review';
 import { DAY_MS } from '../../contracts/time';
-import { inTransaction, type Database } from '../db/database';
+import type { Database } from '../db/database';
 
 /** Where journeys record what they did; written by the recordJourneyFacts activity. */
 export interface JourneyFactStore {
@@ -86,74 +86,26 @@ const factFromRow = (row: FactRow): RecordedFact => ({
   recordedAt: row.recorded_at.toISOString(),
 });
 
-// Facts and tasks go as one JSON parameter each (jsonb_to_recordset): one statement, however many rows.
-// Sorted by key, so two transactions writing the same facts take their index locks in the same order.
-// RETURNING names only the rows inserted: a fact another batch (a retry, a replay, another worker) recorded is not.
-const INSERT_FACTS = `
-  INSERT INTO journey_facts (fact_key, journey_id, customer_id, kind, subject, at, term, map_id, map_version, segment, plan, detail)
-  SELECT f.key, $2, $3, f.kind, f.subject, f.at, f.term, f."mapId", f."mapVersion", $4, $5, f.detail
-  FROM jsonb_to_recordset($1::jsonb) AS f(key text, kind text, subject text, at timestamptz, term integer, "mapId" text, "mapVersion" integer, detail jsonb)
-  ORDER BY f.key
-  ON CONFLICT (fact_key) DO NOTHING
-  RETURNING fact_key`;
-
-// RETURNING says whether this batch was the newer one: only then are the journey's open tasks replaced.
-const UPSERT_JOURNEY = `
-  INSERT INTO journeys AS j (journey_id, customer_id, company, map_id, map_version, segment, plan, term, stage, at_risk, status, started_at, sequence, day_ms)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-  ON CONFLICT (journey_id) DO UPDATE SET
-    customer_id = EXCLUDED.customer_id, company = EXCLUDED.company, map_id = EXCLUDED.map_id, map_version = EXCLUDED.map_version,
-    segment = EXCLUDED.segment, plan = EXCLUDED.plan, term = EXCLUDED.term, stage = EXCLUDED.stage, at_risk = EXCLUDED.at_risk,
-    status = EXCLUDED.status, started_at = EXCLUDED.started_at, sequence = EXCLUDED.sequence, day_ms = EXCLUDED.day_ms, updated_at = now()
-  WHERE j.sequence < EXCLUDED.sequence
-  RETURNING journey_id`;
-
-// A task id belongs to one journey (it is made from the journey's run id): a conflict can only be a row of this
-// same journey, and it must never make the batch fail for good.
-const INSERT_OPEN_TASKS = `
-  INSERT INTO open_tasks (task_id, journey_id, customer_id, owner_email, due_at, task)
-  SELECT t.task ->> 'taskId', $2, $3, lower(t.task -> 'owner' ->> 'email'), (t.task ->> 'dueAt')::timestamptz, t.task
-  FROM jsonb_array_elements($1::jsonb) AS t(task)
-  ON CONFLICT (task_id) DO UPDATE SET journey_id = EXCLUDED.journey_id, customer_id = EXCLUDED.customer_id,
-    owner_email = EXCLUDED.owner_email, due_at = EXCLUDED.due_at, task = EXCLUDED.task`;
-
 export class PgJourneyFacts implements JourneyFactStore, TaskReader, JourneyStageReader, JourneyHistoryReader {
   constructor(private readonly db: Database) {}
 
   async record(batch: FactBatch): Promise<JourneyFact[]> {
-    const { journeyId, customerId, segment, plan, snapshot, openTasks } = batch;
-    return inTransaction(this.db, async (client) => {
-      let added: JourneyFact[] = [];
-      if (batch.facts.length > 0) {
-        const inserted = await client.query<{ fact_key: string }>(INSERT_FACTS, [JSON.stringify(batch.facts), journeyId, customerId, segment, plan]);
-        const keys = new Set(inserted.rows.map((row) => row.fact_key));
-        added = batch.facts.filter((fact) => keys.has(fact.key));
-      }
-      if (!snapshot) return added;
-      const upserted = await client.query(UPSERT_JOURNEY, [
-        journeyId,
-        snapshot.customerId,
-        snapshot.company,
-        snapshot.mapId,
-        snapshot.mapVersion,
-        snapshot.segment,
-        snapshot.plan,
-        snapshot.term,
-        snapshot.stage,
-        snapshot.atRisk,
-        snapshot.status,
-        snapshot.startedAt,
-        batch.sequence,
-        // A batch from a worker older than journey day lengths: a real day.
-        snapshot.dayMs ?? DAY_MS,
-      ]);
-      // An older batch than the one recorded: its snapshot and open tasks are out of date.
-      if (upserted.rowCount === 0 || !openTasks) return added;
-      // The journey's row is locked by the upsert until commit: no other batch of it writes its tasks meanwhile.
-      await client.query('DELETE FROM open_tasks WHERE journey_id = $1', [journeyId]);
-      if (openTasks.length > 0) await client.query(INSERT_OPEN_TASKS, [JSON.stringify(openTasks), journeyId, customerId]);
-      return added;
-    });
+    const { journeyId, customerId, segment, plan, sequence, snapshot, openTasks } = batch;
+    // One round trip: the statements are in the database's record_journey_batch (src/db/migrations.ts, 0007).
+    // Facts, snapshot and tasks go as one JSON parameter each, however many rows.
+    const { rows } = await this.db.query<{ added: string[] }>('SELECT record_journey_batch($1, $2, $3, $4, $5, $6, $7, $8) AS added', [
+      JSON.stringify(batch.facts),
+      journeyId,
+      customerId,
+      segment,
+      plan,
+      sequence,
+      // A batch from a worker older than journey day lengths: a real day.
+      snapshot ? JSON.stringify({ ...snapshot, dayMs: snapshot.dayMs ?? DAY_MS }) : null,
+      openTasks ? JSON.stringify(openTasks) : null,
+    ]);
+    const keys = new Set(rows[0]!.added);
+    return batch.facts.filter((fact) => keys.has(fact.key));
   }
 
   async journeysByStage(): Promise<StageCount[]> {

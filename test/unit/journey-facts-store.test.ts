@@ -199,3 +199,30 @@ test('running journeys by map, stage and risk, from the journeys table', async (
     { mapId: 'enterprise', stage: 'adoption', atRisk: false, journeys: 1 },
   ]);
 });
+
+test('batches of one journey written at once by many writers leave the newest batch\'s row and open tasks, every time', async () => {
+  for (let round = 1; round <= 10; round += 1) {
+    const journeyId = `journey-acme/run-${round}`;
+    const write = (sequence: number) =>
+      store.record({
+        ...batch(sequence, { snapshot: snapshot(`stage-${sequence}`), openTasks: [task(`r${round}-t${sequence}`, SAM, '2026-12-10T09:00:00Z')] }),
+        journeyId,
+      });
+    // Newest first and last, so a late older batch meets a newer row and an early one is replaced.
+    await Promise.all([write(4), write(1), write(3), write(2), write(4), write(1)]);
+    const { rows } = await db.query('SELECT stage, sequence FROM journeys WHERE journey_id = $1', [journeyId]);
+    expect(rows).toEqual([{ stage: 'stage-4', sequence: 4 }]);
+    const tasks = (await store.openTasks()).filter((t) => t.taskId.startsWith(`r${round}-`));
+    expect(tasks.map((t) => t.taskId)).toEqual([`r${round}-t4`]);
+  }
+});
+
+test('a journey\'s day length is recorded; a batch from a worker older than day lengths records a real day', async () => {
+  await store.record(batch(1, { snapshot: snapshot('onboarding', { dayMs: 1_000 }) }));
+  await store.record({ ...batch(1, { snapshot: snapshot('onboarding') }), journeyId: 'journey-globex/run-1', customerId: 'globex' });
+  const { rows } = await db.query('SELECT journey_id, day_ms FROM journeys ORDER BY journey_id');
+  expect(rows).toEqual([
+    { journey_id: JOURNEY, day_ms: '1000' },
+    { journey_id: 'journey-globex/run-1', day_ms: '86400000' },
+  ]);
+});
