@@ -12,23 +12,29 @@ import { callWebhook, type WebhookInput } from './webhooks';
 export type { ActivityDeps, TouchpointInput } from './deps';
 export { createBulkOperationActivities } from './bulk-operations';
 
-/** The touchpoint activities and the journey facts writer, bound to their dependencies; workflows proxy the type of what this returns. */
-export function createActivities(deps: ActivityDeps) {
+/**
+ * The touchpoint activities and the journey facts writer, bound to their dependencies; workflows proxy the type of what
+ * this returns. The dependencies may still be in the making (a starting worker's database migrating while its workflow
+ * threads load the bundle): each activity awaits them first.
+ */
+export function createActivities(dependencies: ActivityDeps | Promise<ActivityDeps>) {
+  const ready = Promise.resolve(dependencies);
+  const bound = <I, R>(activity: (deps: ActivityDeps, input: I) => Promise<R>) => async (input: I): Promise<R> => activity(await ready, input);
   return {
     /** Sends a touchpoint's templated email to the customer's contact. */
-    sendTouchpointEmail: (input: TouchpointEmailInput) => heartbeating(afterFacts(deps, input, () => sendTouchpointEmail(deps, input))),
+    sendTouchpointEmail: bound((deps, input: TouchpointEmailInput) => heartbeating(afterFacts(deps, input, () => sendTouchpointEmail(deps, input)))),
     /** Books a call or training session and emails the calendar invitation. */
-    bookMeeting: (input: MeetingInput) => heartbeating(afterFacts(deps, input, () => bookMeeting(deps, input))),
+    bookMeeting: bound((deps, input: MeetingInput) => heartbeating(afterFacts(deps, input, () => bookMeeting(deps, input)))),
     /** Reschedules or cancels a booked meeting and emails everyone the calendar update. */
-    changeMeeting: (input: MeetingChangeInput) => heartbeating(changeMeeting(deps, input)),
+    changeMeeting: bound((deps, input: MeetingChangeInput) => heartbeating(changeMeeting(deps, input))),
     /** Creates a task for the owner of the moment and notifies them. */
-    createOwnerTask: (input: OwnerTaskInput) => heartbeating(afterFacts(deps, input, () => createOwnerTask(deps, input))),
+    createOwnerTask: bound((deps, input: OwnerTaskInput) => heartbeating(afterFacts(deps, input, () => createOwnerTask(deps, input)))),
     /** POSTs the touchpoint, signed, to a receiver such as a CRM; retried with the same key and body. */
-    callWebhook: (input: WebhookInput) => heartbeating(callWebhook(deps, input)),
+    callWebhook: bound((deps, input: WebhookInput) => heartbeating(callWebhook(deps, input))),
     /** Opens the map owner's yearly review task in their worklist (the map registry's). */
-    openMapReviewTask: (input: MapReviewTaskInput) => openMapReviewTask(deps, input),
+    openMapReviewTask: bound((deps, input: MapReviewTaskInput) => openMapReviewTask(deps, input)),
     /** Records what a journey did (facts), where it stands and its open tasks, when no touchpoint carries them: a local activity, which cannot heartbeat. */
-    recordJourneyFacts: (batch: FactBatch) => recordJourneyFacts(deps, batch),
+    recordJourneyFacts: bound((deps, batch: FactBatch) => recordJourneyFacts(deps, batch)),
   };
 }
 

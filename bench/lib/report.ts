@@ -51,7 +51,7 @@ export function commandLine(): string {
 }
 
 export interface Report {
-  mode: 'quick' | 'full' | 'scale' | 'history';
+  mode: 'quick' | 'full' | 'scale' | 'history' | 'starts';
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, createBulkOperationActivities, type ActivityDeps } from '../../activities';
@@ -45,10 +45,14 @@ export interface WorkflowCodeSource {
   workflowBundlePath?: string;
 }
 
-/** The worker options that give it its workflow code: a prebuilt bundle, or the sources bundled now. */
+/**
+ * The worker options that give it its workflow code: a prebuilt bundle, or the sources bundled now. The bundle is read
+ * here, at once, so that Worker.create starts its workflow threads without waiting for the file (main.ts does other
+ * work meanwhile).
+ */
 export function journeyWorkflowCode(source: WorkflowCodeSource) {
   const prebuilt = source.workflowBundlePath ?? (source.usePrebuiltBundle && existsSync(WORKFLOW_BUNDLE_PATH) ? WORKFLOW_BUNDLE_PATH : undefined);
-  return prebuilt ? { workflowBundle: { codePath: prebuilt } } : workflowSources;
+  return prebuilt ? { workflowBundle: { code: readFileSync(prebuilt, 'utf8') } } : workflowSources;
 }
 
 /** The journey worker: the interpreter's workflows and the touchpoint activities on one task queue. */
@@ -56,7 +60,8 @@ export async function createJourneyWorker(options: WorkflowCodeSource & {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  deps: ActivityDeps;
+  /** What the activities work with; still in the making while the worker is created (the worker must not run before). */
+  deps: ActivityDeps | Promise<ActivityDeps>;
   /** PAYLOAD_KEYS: what the worker reads and writes in Temporal is encrypted with them. */
   payloadKeys: PayloadKeyRing;
   /** What bulk operations' activities act with (a Temporal client of the worker's own); without it, this worker runs none of their activities. */

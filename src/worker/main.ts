@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { ConfigError, loadConfig, requirePayloadKeys, requireSecret, runMain } from '../config';
+import { ConfigError, loadConfig, requireDatabaseUrl, requirePayloadKeys, requireSecret, runMain } from '../config';
 import { EmailTemplates } from '../delivery/templates';
 import { createLogger } from '../logger';
-import { MapCatalog, TRAINERS_FILE } from '../maps/catalog';
+import { loadTeamFile, MapCatalog, TEAM_FILE, TRAINERS_FILE } from '../maps/catalog';
 import { MissingSearchAttributes, registerJourneySearchAttributes } from '../temporal/search-attributes';
-import { openEngineDatabase } from '../db/open-engine-database';
 import { pruneOldRecords } from './retention';
 import { buildActivityDeps, databaseStores } from './activity-deps';
 import { createJourneyWorker } from './create-worker';
@@ -35,33 +34,61 @@ runMain(async () => {
       log[method]({ ...meta, sdk: true }, message);
     }),
   });
-  // The ledger, calendar, suppressions and facts every worker on every machine shares; the database and Temporal are
-  // reached at once, and while they answer, the templates and maps are read (a worker's start is mostly waiting).
-  const connecting = Promise.all([openEngineDatabase(config, log), NativeConnection.connect({ address: config.temporalAddress })]);
-  connecting.catch(() => undefined); // awaited below; a map's mistake found first is the error the worker stops with
-  const templates = EmailTemplates.load(config.TEMPLATES_DIR);
-  // The maps are checked here too, so a map naming a template this worker lacks stops it at start.
-  const catalog = MapCatalog.load(config.MAPS_DIR, templates);
-  const [db, connection] = await connecting;
+  // Checked now, so a missing one is the error the worker stops with, before the database or Temporal is tried.
+  requireDatabaseUrl(config);
+  const unsubscribeSecret = requireSecret(config, 'UNSUBSCRIBE_SECRET');
+  const webhookSecret = requireSecret(config, 'WEBHOOK_SECRET');
+  // A worker's start is mostly waiting, so it does what it can at once: Temporal connects, then the workflow threads
+  // load the bundle (a third of a second) while this thread opens the database (the ledger, calendar, suppressions and
+  // facts every worker on every machine shares), reads the templates and checks the maps.
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const team = loadTeamFile(path.join(config.MAPS_DIR, TEAM_FILE));
+  // Made after one turn of the event loop: the turn in which Worker.create, called below, starts its workflow threads
+  // (it reads nothing more first).
+  const prepared = (async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    // The database client and its migrator load here, beside the workflow threads rather than before them.
+    const { openEngineDatabase } = await import('../db/open-engine-database');
+    const databaseOpening = openEngineDatabase(config, log);
+    databaseOpening.catch(() => undefined); // awaited below, once the maps are checked
+    const templates = EmailTemplates.load(config.TEMPLATES_DIR);
+    // The maps are checked here too, so a map naming a template this worker lacks, or a role nobody holds, stops it at start.
+    MapCatalog.load(config.MAPS_DIR, templates);
+    const db = await databaseOpening;
+    const deps = buildActivityDeps({
+      stores: databaseStores(db),
+      smtpUrl: config.smtpUrl,
+      templates,
+      team,
+      mailFrom: config.MAIL_FROM,
+      // So is the trainers file: a mistake in it stops the worker with the file and path, not a booking later.
+      trainers: path.join(config.MAPS_DIR, TRAINERS_FILE),
+      unsubscribeSecret,
+      publicUrl: config.publicUrl,
+      webhookSecret,
+      webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
+      factsRecorded: metrics?.countFacts,
+    });
+    return { db, deps };
+  })();
+  prepared.catch(() => undefined); // awaited before the worker polls
   // Bulk operations' activities steer journeys through the journey service, as the API does: its client connects
   // when the first one runs, not at every worker's start.
   const client = lazyClient(config);
-  const journeys = new JourneyService(client, new MapRegistry(client, config.TEMPORAL_TASK_QUEUE), catalog.team, config.TEMPORAL_TASK_QUEUE);
-  const stopPruning = pruneOldRecords(db, log);
-  const deps = buildActivityDeps({
-    stores: databaseStores(db),
-    smtpUrl: config.smtpUrl,
-    templates,
-    team: catalog.team,
-    mailFrom: config.MAIL_FROM,
-    // So is the trainers file: a mistake in it stops the worker with the file and path, not a booking later.
-    trainers: path.join(config.MAPS_DIR, TRAINERS_FILE),
-    unsubscribeSecret: requireSecret(config, 'UNSUBSCRIBE_SECRET'),
-    publicUrl: config.publicUrl,
-    webhookSecret: requireSecret(config, 'WEBHOOK_SECRET'),
-    webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
-    factsRecorded: metrics?.countFacts,
+  const journeys = new JourneyService(client, new MapRegistry(client, config.TEMPORAL_TASK_QUEUE), team, config.TEMPORAL_TASK_QUEUE);
+  const workerCreating = createJourneyWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    // Compiled (npm start, the image): the bundle `npm run build` made with it. From the TypeScript sources
+    // (tsx, tests): bundled now, so the worker never runs workflow code older than its own.
+    usePrebuiltBundle: __filename.endsWith('.js'),
+    workflowBundlePath: config.WORKFLOW_BUNDLE,
+    deps: prepared.then(({ deps }) => deps),
+    payloadKeys,
+    bulkSteps: new BulkSteps(client, journeys, team),
   });
+  workerCreating.catch(() => undefined); // awaited before the worker polls
   const searchAttributesChecked = (async () => {
     try {
       const added = await registerJourneySearchAttributes(connection, config.TEMPORAL_NAMESPACE);
@@ -74,19 +101,8 @@ runMain(async () => {
     }
   })();
   searchAttributesChecked.catch(() => undefined); // awaited before the worker polls
-  // The workflow bundle loads while the search attributes are checked; the worker polls only once they are.
-  const worker = await createJourneyWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    // Compiled (npm start, the image): the bundle `npm run build` made with it. From the TypeScript sources
-    // (tsx, tests): bundled now, so the worker never runs workflow code older than its own.
-    usePrebuiltBundle: __filename.endsWith('.js'),
-    workflowBundlePath: config.WORKFLOW_BUNDLE,
-    deps,
-    payloadKeys,
-    bulkSteps: new BulkSteps(client, journeys, catalog.team),
-  });
+  const [{ db }, worker] = await Promise.all([prepared, workerCreating]);
+  const stopPruning = pruneOldRecords(db, log);
   const metricsServer =
     metrics &&
     (await serveWorkerMetrics({

@@ -232,8 +232,8 @@ describe('journey emails over real SMTP', () => {
     await catcher.close();
   });
 
-  const send = (customer: Customer, template: string, extra: Partial<TouchpointEmailInput> = {}): Promise<SentEmail> =>
-    env.run(createActivities(deps).sendTouchpointEmail, {
+  const send = (customer: Customer, template: string, extra: Partial<TouchpointEmailInput> = {}, activities = createActivities(deps)): Promise<SentEmail> =>
+    env.run(activities.sendTouchpointEmail, {
       key: `journey-${customer.customerId}/term-1/${template}#${++sequence}`,
       customer,
       owner: catalog.team.successManager!,
@@ -290,6 +290,18 @@ describe('journey emails over real SMTP', () => {
     // A transactional email is refused the same way.
     await expect(send(customer, 'login-help', { transactional: true })).rejects.toMatchObject({ type: CONTACT_UNSUBSCRIBED });
     expect(await received('ana@smtp.example')).toHaveLength(1);
+  });
+
+  test("an email asked for while a starting worker's dependencies are still being made waits for them, then goes once", async () => {
+    let ready!: (made: ActivityDeps) => void;
+    const activities = createActivities(new Promise<ActivityDeps>((resolve) => (ready = resolve)));
+    const customer = customerFixture(Date.now(), { customerId: 'early', contact: { name: 'Eve', email: 'eve@early.example' } });
+    const sending = send(customer, 'welcome', {}, activities);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await received('eve@early.example')).toEqual([]);
+    ready(deps);
+    const sent = await sending;
+    expect((await received('eve@early.example')).map((mail) => mail.messageId)).toEqual([sent.messageId]);
   });
 
   test('a transactional email carries no unsubscribe headers or footer', async () => {
