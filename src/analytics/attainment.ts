@@ -3,7 +3,7 @@
  * the period; the median and p90 days from the purchase (the term's start: the purchase, or the renewal that
  * began the term) and from entering the milestone's stage; and the attainment curve by day since purchase.
  */
-import type { Database } from '../db/database';
+import type { Queryable } from '../db/database';
 import type { AnalyticsScope } from './filters';
 import { daysBetween, percentiles, rate, SCOPE_SQL, scopeParams, spread } from './scope';
 
@@ -106,13 +106,12 @@ const CURVES_SQL = `
 
 const POPULATION_SQL = `WITH ${SCOPE_SQL} SELECT count(*)::int AS population FROM population`;
 
-export async function milestoneAttainment(db: Database, scope: AnalyticsScope): Promise<MilestoneAttainment[]> {
+export async function milestoneAttainment(db: Queryable, scope: AnalyticsScope): Promise<MilestoneAttainment[]> {
   const params = scopeParams(scope);
-  const [attained, curves, counted] = await Promise.all([
-    db.query<AttainmentRow>(ATTAINMENT_SQL, params),
-    db.query<{ milestone: string; day: number; reached: number }>(CURVES_SQL, [...params, CURVE_DAYS]),
-    db.query<{ population: number }>(POPULATION_SQL, params),
-  ]);
+  // One after another: on one snapshot (one connection) queries cannot overlap.
+  const attained = await db.query<AttainmentRow>(ATTAINMENT_SQL, params);
+  const curves = await db.query<{ milestone: string; day: number; reached: number }>(CURVES_SQL, [...params, CURVE_DAYS]);
+  const counted = await db.query<{ population: number }>(POPULATION_SQL, params);
   const population = counted.rows[0]?.population ?? 0;
   const points = new Map<string, CurvePoint[]>();
   for (const row of curves.rows) {

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import '../zod-messages';
-import type { Database } from '../db/database';
+import type { Queryable } from '../db/database';
 import { analyticsName, type AnalyticsScope } from './filters';
 import { shareDifference, type ShareDifference } from './proportions';
 import { rate, SCOPE_SQL, scopeParams } from './scope';
@@ -71,7 +71,7 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
 const rounded = (d: ShareDifference | undefined) => d && { difference: round(d.difference), low: round(d.low), high: round(d.high), significant: d.significant };
 const points = (share: number) => `${share >= 0 ? '+' : '−'}${Math.abs(share * 100).toFixed(1)}`;
 
-export async function compareArms(db: Database, scope: AnalyticsScope, query: ExperimentQuery): Promise<ExperimentComparison> {
+export async function compareArms(db: Queryable, scope: AnalyticsScope, query: ExperimentQuery): Promise<ExperimentComparison> {
   const { rows } = await db.query<{ arm: string; journeys: number; reached: number; renewed: number; churned: number }>(ARMS_SQL, [
     ...scopeParams(scope),
     query.experiment,

@@ -2,7 +2,7 @@
  * The stage funnel: how many journeys entered each stage in the period, how many are in it now, and how long
  * those who left it in the period had spent in it.
  */
-import type { Database } from '../db/database';
+import type { Queryable } from '../db/database';
 import type { AnalyticsScope } from './filters';
 import { daysBetween, percentiles, SCOPE_SQL, scopeParams, spread } from './scope';
 
@@ -67,7 +67,7 @@ const FUNNEL_SQL = `
   ORDER BY e.place NULLS LAST, s.stage`;
 
 /** Stages in the order journeys go through them (their average place among a term's entries), then by id. */
-export async function stageFunnel(db: Database, scope: AnalyticsScope): Promise<FunnelStage[]> {
+export async function stageFunnel(db: Queryable, scope: AnalyticsScope): Promise<FunnelStage[]> {
   const { rows } = await db.query<FunnelRow>(FUNNEL_SQL, scopeParams(scope));
   return rows.map((row) => ({
     stage: row.stage,

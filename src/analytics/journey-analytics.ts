@@ -1,8 +1,9 @@
 /**
  * Analytics over journey facts (docs/ARCHITECTURE.md, "Journey facts"): what the API's /v1/analytics routes
- * and `journeys report` answer, each figure one query (or a few) over the engine database.
+ * and `journeys report` answer, each figure one query (or a few) over the engine database. An answer made of
+ * several queries reads them all from one snapshot, so its numbers agree with each other.
  */
-import type { Database } from '../db/database';
+import { onOneSnapshot, type Database } from '../db/database';
 import { milestoneAttainment, type MilestoneAttainment } from './attainment';
 import { compareArms, type ExperimentComparison, type ExperimentQuery } from './experiments';
 import { scopeOf, type AnalyticsFilter } from './filters';
@@ -31,7 +32,7 @@ export class JourneyAnalytics {
   }
 
   async milestones(filter: AnalyticsFilter): Promise<Answer<{ milestones: MilestoneAttainment[] }>> {
-    return { filter, milestones: await milestoneAttainment(this.db, scopeOf(filter)) };
+    return { filter, milestones: await onOneSnapshot(this.db, (snapshot) => milestoneAttainment(snapshot, scopeOf(filter))) };
   }
 
   async touchpoints(filter: AnalyticsFilter): Promise<Answer<{ touchpoints: TouchpointFigures[] }>> {
@@ -39,11 +40,11 @@ export class JourneyAnalytics {
   }
 
   async outcomes(filter: AnalyticsFilter): Promise<Answer<Outcomes>> {
-    return { filter, ...(await outcomes(this.db, scopeOf(filter))) };
+    return { filter, ...(await onOneSnapshot(this.db, (snapshot) => outcomes(snapshot, scopeOf(filter)))) };
   }
 
   async touchpointEffect(filter: AnalyticsFilter, query: TouchpointEffectQuery): Promise<Answer<TouchpointEffect>> {
-    return { filter, ...(await touchpointEffect(this.db, scopeOf(filter), query)) };
+    return { filter, ...(await onOneSnapshot(this.db, (snapshot) => touchpointEffect(snapshot, scopeOf(filter), query))) };
   }
 
   async experiment(filter: AnalyticsFilter, query: ExperimentQuery): Promise<Answer<ExperimentComparison>> {
@@ -58,12 +59,12 @@ export class JourneyAnalytics {
   /** Everything but the touchpoint effect (which needs a milestone and a touchpoint), at once. */
   async report(filter: AnalyticsFilter): Promise<Report> {
     const scope = scopeOf(filter);
-    const [stages, milestones, touchpoints, outcomesNow] = await Promise.all([
-      stageFunnel(this.db, scope),
-      milestoneAttainment(this.db, scope),
-      touchpointFigures(this.db, scope),
-      outcomes(this.db, scope),
-    ]);
-    return { filter, stages, milestones, touchpoints, outcomes: outcomesNow };
+    return onOneSnapshot(this.db, async (snapshot) => ({
+      filter,
+      stages: await stageFunnel(snapshot, scope),
+      milestones: await milestoneAttainment(snapshot, scope),
+      touchpoints: await touchpointFigures(snapshot, scope),
+      outcomes: await outcomes(snapshot, scope),
+    }));
   }
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import '../zod-messages';
-import type { Database } from '../db/database';
+import type { Queryable } from '../db/database';
 import { analyticsName, type AnalyticsScope } from './filters';
 import { SCOPE_SQL, scopeParams } from './scope';
 
@@ -89,7 +89,7 @@ function standing(row: Row): MilestoneStanding {
   return row.on_time === 'true' ? 'onTime' : row.on_time === 'false' ? 'late' : 'reached';
 }
 
-export async function mapJourneys(db: Database, scope: AnalyticsScope, query: MapJourneysQuery): Promise<MapJourneys> {
+export async function mapJourneys(db: Queryable, scope: AnalyticsScope, query: MapJourneysQuery): Promise<MapJourneys> {
   const subject = query.stage ?? query.milestone;
   const { rows } = await db.query<Row>(query.stage !== undefined ? IN_STAGE_SQL : ON_MILESTONE_SQL, [...scopeParams(scope), subject, LISTED_JOURNEYS + 1]);
   const journeys = rows.slice(0, LISTED_JOURNEYS).map(

@@ -2,7 +2,7 @@
  * Outcomes: who is at risk now and why (the risk marks of their current term), goals met or missed in the
  * period, and renewals and churn in the period by the term they ended.
  */
-import type { Database } from '../db/database';
+import type { Queryable } from '../db/database';
 import type { AnalyticsScope } from './filters';
 import { rate, SCOPE_SQL, scopeParams } from './scope';
 
@@ -67,15 +67,17 @@ const RENEWALS_SQL = `
   FROM scoped_facts WHERE kind IN ('outcome.renewed', 'outcome.churned')
   GROUP BY term ORDER BY term`;
 
-export async function outcomes(db: Database, scope: AnalyticsScope): Promise<Outcomes> {
+export async function outcomes(db: Queryable, scope: AnalyticsScope): Promise<Outcomes> {
   const params = scopeParams(scope);
-  const [counts, reasons, listed, goals, renewals] = await Promise.all([
-    db.query<{ running: number; at_risk: number }>(COUNTS_SQL, params),
-    db.query<{ reason: string; journeys: number }>(REASONS_SQL, params),
-    db.query<{ customer_id: string; company: string; stage: string; term: number; since: Date | null; reasons: string[] }>(AT_RISK_JOURNEYS_SQL, [...params, AT_RISK_LISTED]),
-    db.query<{ goal: string; name: string | null; met: number; missed: number }>(GOALS_SQL, params),
-    db.query<{ term: number; renewed: number; churned: number }>(RENEWALS_SQL, params),
+  // One after another: on one snapshot (one connection) queries cannot overlap.
+  const counts = await db.query<{ running: number; at_risk: number }>(COUNTS_SQL, params);
+  const reasons = await db.query<{ reason: string; journeys: number }>(REASONS_SQL, params);
+  const listed = await db.query<{ customer_id: string; company: string; stage: string; term: number; since: Date | null; reasons: string[] }>(AT_RISK_JOURNEYS_SQL, [
+    ...params,
+    AT_RISK_LISTED,
   ]);
+  const goals = await db.query<{ goal: string; name: string | null; met: number; missed: number }>(GOALS_SQL, params);
+  const renewals = await db.query<{ term: number; renewed: number; churned: number }>(RENEWALS_SQL, params);
   const { running = 0, at_risk: atRisk = 0 } = counts.rows[0] ?? {};
   return {
     atRisk: {

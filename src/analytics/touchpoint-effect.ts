@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import '../zod-messages';
-import type { Database } from '../db/database';
+import type { Queryable } from '../db/database';
 import { CURVE_DAYS } from './attainment';
 import { analyticsName, type AnalyticsScope } from './filters';
 import { daysBetween, percentiles, rate, SCOPE_SQL, scopeParams, spread } from './scope';
@@ -91,12 +91,11 @@ interface GroupRow {
   days_p90: number | null;
 }
 
-export async function touchpointEffect(db: Database, scope: AnalyticsScope, query: TouchpointEffectQuery): Promise<TouchpointEffect> {
+export async function touchpointEffect(db: Queryable, scope: AnalyticsScope, query: TouchpointEffectQuery): Promise<TouchpointEffect> {
   const params = [...scopeParams(scope), query.touchpoint, query.milestone];
-  const [groups, curve] = await Promise.all([
-    db.query<GroupRow>(GROUPS_SQL, params),
-    db.query<{ day: number; with_reached: number; without_reached: number }>(CURVE_SQL, [...params, CURVE_DAYS]),
-  ]);
+  // One after another: on one snapshot (one connection) queries cannot overlap.
+  const groups = await db.query<GroupRow>(GROUPS_SQL, params);
+  const curve = await db.query<{ day: number; with_reached: number; without_reached: number }>(CURVE_SQL, [...params, CURVE_DAYS]);
   const group = (had: boolean): EffectGroup => {
     const row = groups.rows.find((r) => r.had === had);
     const journeys = row?.journeys ?? 0;

@@ -2,7 +2,7 @@
  * Touchpoints in the period, by touchpoint of the map: done, failed, skipped, unconfirmed; and for calls and
  * training sessions, who attended and who did not show (the meeting's start in the period).
  */
-import type { Database } from '../db/database';
+import type { Queryable } from '../db/database';
 import type { AnalyticsScope } from './filters';
 import { rate, SCOPE_SQL, scopeParams } from './scope';
 
@@ -69,7 +69,7 @@ const TOUCHPOINTS_SQL = `
 
 const MEETINGS = ['call', 'training'];
 
-export async function touchpointFigures(db: Database, scope: AnalyticsScope): Promise<TouchpointFigures[]> {
+export async function touchpointFigures(db: Queryable, scope: AnalyticsScope): Promise<TouchpointFigures[]> {
   const { rows } = await db.query<TouchpointRow>(TOUCHPOINTS_SQL, scopeParams(scope));
   return rows.map((row) => {
     const [done, failed, skipped, unconfirmed] = [row.done ?? 0, row.failed ?? 0, row.skipped ?? 0, row.unconfirmed ?? 0];

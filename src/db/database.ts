@@ -8,6 +8,8 @@ import pg from 'pg';
 import { migrations } from './migrations';
 
 export type Database = pg.Pool;
+/** What a query runs on: the pool, or one connection of it (a transaction, a snapshot). */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 /** How long a caller waits for a connection before the database counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -96,10 +98,10 @@ export async function databaseReachable(db: Database): Promise<{ ok: boolean; de
 }
 
 /** Runs `work` in one transaction on one connection: committed if it returns, rolled back if it throws. */
-export async function inTransaction<T>(db: Database, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(db: Database, work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await db.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;
@@ -109,4 +111,13 @@ export async function inTransaction<T>(db: Database, work: (client: pg.PoolClien
   } finally {
     client.release();
   }
+}
+
+/**
+ * Runs `read` on one connection in one read-only snapshot: its queries all see the same committed rows, so the
+ * figures of one answer agree with each other even while facts keep arriving (on separate connections, a fact
+ * committed between two queries would be counted by one and not the other).
+ */
+export function onOneSnapshot<T>(db: Database, read: (snapshot: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(db, read, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 }

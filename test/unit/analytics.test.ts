@@ -7,7 +7,7 @@ import { JourneyAnalytics } from '../../src/analytics/journey-analytics';
 import { ApiKeys } from '../../src/auth/api-keys';
 import { formatReport, reportFilter } from '../../src/cli/report-command';
 import { PROJECT_ROOT } from '../../src/config';
-import { openDatabase, type Database } from '../../src/db/database';
+import { onOneSnapshot, openDatabase, type Database } from '../../src/db/database';
 import { PgJourneyFacts } from '../../src/facts/journey-facts';
 import { freshDatabaseUrl } from '../helpers/database';
 import { DAY_MS } from '../helpers/fixtures';
@@ -538,4 +538,18 @@ test('an experiment compares its arms on a milestone and on renewal against the 
   // A control arm nobody is in: nothing to compare with.
   const none = await analytics.experiment(filter({ mapId: 'default' }), { experiment: 'onboarding-training', milestone: 'first-login', control: 'holdout' });
   expect(none.comparisons.map((c) => c.verdict)).toEqual(['control against holdout: no journeys in the control arm yet', 'training against holdout: no journeys in the control arm yet']);
+});
+
+test("an answer's queries read one snapshot: a row committed between two of them is seen by neither, and by the next answer", async () => {
+  await db.query('CREATE TABLE snapshot_probe (n integer)');
+  const count = async (on: Pick<Database, 'query'>) => (await on.query<{ n: number }>('SELECT count(*)::int AS n FROM snapshot_probe')).rows[0]!.n;
+  const seen = await onOneSnapshot(db, async (snapshot) => {
+    const first = await count(snapshot);
+    await db.query('INSERT INTO snapshot_probe VALUES (1)'); // another connection, committed at once
+    return [first, await count(snapshot)];
+  });
+  expect(seen).toEqual([0, 0]);
+  expect(await onOneSnapshot(db, count)).toBe(1);
+  // Read only: an answer never writes.
+  await expect(onOneSnapshot(db, (snapshot) => snapshot.query('INSERT INTO snapshot_probe VALUES (2)'))).rejects.toThrow(/read-only transaction/);
 });
