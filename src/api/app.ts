@@ -8,7 +8,7 @@ import { inboundWebhookRouter } from './inbound-webhooks';
 import { CODEC_BASE_PATH, codecEndpoint } from './codec-endpoint';
 import type { PayloadCodec } from '@temporalio/common';
 import { productEventSchema } from '../journeys/events';
-import type { JourneyService } from '../journeys/service';
+import type { JourneyService, JourneySummary } from '../journeys/service';
 import type { JourneyTimelines } from '../journeys/timeline';
 import type { EmailTemplates } from '../delivery/templates';
 import { parseMap, type Team } from '../maps/catalog';
@@ -16,7 +16,8 @@ import type { MapRegistry } from '../maps/registry';
 import { renderSvg } from '../maps/render/svg';
 import type { Logger } from '../logger';
 import type { Mailbox } from '../mail/mailbox';
-import type { JourneyStageReader, TaskReader } from '../facts/journey-facts';
+import type { CompanyReader, JourneyStageReader, TaskReader } from '../facts/journey-facts';
+import { isDatabaseUnavailable } from '../db/database';
 import { completeMapReviewTask, isMapReviewTaskId, withMapReviewTasks, type MapReviewTaskStore } from '../facts/map-review-tasks';
 import { NotFoundError } from '../errors';
 import type { ApiKeyVerifier } from '../auth/api-keys';
@@ -63,6 +64,8 @@ export interface AppDeps {
   inboundWebhookSecrets?: readonly string[];
   /** Owners' worklists, read from the engine database (the journeys keep their open tasks and completions there). */
   tasks: TaskReader;
+  /** The company of each journey the journeys list names, from the engine database; without it, the list has customer ids only. */
+  companies?: CompanyReader;
   /** Map owners' yearly review tasks, in the same worklists; none without it. */
   mapReviewTasks?: MapReviewTaskStore;
   /** Running journeys by stage, from the engine database, for GET /metrics; without it, /metrics has no journeys_by_stage. */
@@ -233,7 +236,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.get('/v1/journeys', allow('journeys:read'), async (req, res) => {
-    res.json({ journeys: await journeys.listJourneys(journeyFilter.parse(req.query)) });
+    const listed = await journeys.listJourneys(journeyFilter.parse(req.query));
+    res.json({ journeys: await withCompanies(listed, deps.companies, log) });
   });
 
   if (deps.analytics) addAnalyticsRoutes(app, allow, deps.analytics);
@@ -257,4 +261,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, _res, next) => next(new NotFoundError(`no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));
   return app;
+}
+
+/**
+ * The listed journeys with their companies. The list itself is Temporal's: with the engine database unreachable
+ * it is still answered, by customer id only, rather than refused for want of the names.
+ */
+async function withCompanies(listed: JourneySummary[], companies: CompanyReader | undefined, log: Logger): Promise<JourneySummary[]> {
+  if (!companies) return listed;
+  try {
+    const named = await companies.companiesOf([...new Set(listed.map((journey) => journey.customerId))]);
+    return listed.map((journey) => (named.has(journey.customerId) ? { ...journey, company: named.get(journey.customerId) } : journey));
+  } catch (err) {
+    if (!isDatabaseUnavailable(err)) throw err;
+    log.warn({ err }, 'journeys listed without their companies: the engine database is unreachable');
+    return listed;
+  }
 }

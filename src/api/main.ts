@@ -46,6 +46,7 @@ runMain(async () => {
     unsubscribePreviousSecrets: config.UNSUBSCRIBE_PREVIOUS_SECRETS ?? [],
     inboundWebhookSecrets: config.INBOUND_WEBHOOK_SECRETS ?? [],
     tasks: facts,
+    companies: facts,
     mapReviewTasks: new PgMapReviewTasks(db),
     journeyStages: facts,
     analytics: new JourneyAnalytics(db),

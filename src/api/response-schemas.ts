@@ -149,6 +149,7 @@ export const journeySummary = z.object({
   map: z.string().optional().describe('<mapId>@<version>'),
   owners: z.array(z.string()).optional(),
   startedAt: instant,
+  company: z.string().optional().describe('From the engine database: absent until the journey first recorded its facts'),
 });
 
 export const caughtMail = z.object({

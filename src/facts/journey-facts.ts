@@ -46,6 +46,12 @@ export interface TaskReader {
   doneTasks(owner: string): Promise<ListedTask[]>;
 }
 
+/** What the journeys list reads beside Temporal's visibility store, which holds no company names. */
+export interface CompanyReader {
+  /** Each customer's company as their latest journey recorded it; a customer whose journey has recorded nothing yet is absent. */
+  companiesOf(customerIds: readonly string[]): Promise<Map<string, string>>;
+}
+
 /** What a customer's timeline reads: the facts of their latest journey. */
 export interface JourneyHistoryReader {
   /** The facts of the customer's latest journey (a returning customer's earlier journey is another), oldest first. */
@@ -86,7 +92,7 @@ const factFromRow = (row: FactRow): RecordedFact => ({
   recordedAt: row.recorded_at.toISOString(),
 });
 
-export class PgJourneyFacts implements JourneyFactStore, TaskReader, JourneyStageReader, JourneyHistoryReader {
+export class PgJourneyFacts implements JourneyFactStore, TaskReader, JourneyStageReader, JourneyHistoryReader, CompanyReader {
   constructor(private readonly db: Database) {}
 
   async record(batch: FactBatch): Promise<JourneyFact[]> {
@@ -143,6 +149,15 @@ export class PgJourneyFacts implements JourneyFactStore, TaskReader, JourneyStag
       [customerId],
     );
     return rows.map(factFromRow);
+  }
+
+  async companiesOf(customerIds: readonly string[]): Promise<Map<string, string>> {
+    if (customerIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ customer_id: string; company: string }>(
+      'SELECT DISTINCT ON (customer_id) customer_id, company FROM journeys WHERE customer_id = ANY($1::text[]) ORDER BY customer_id, started_at DESC',
+      [customerIds],
+    );
+    return new Map(rows.map((row) => [row.customer_id, row.company]));
   }
 
   /** Every fact of one journey, in the order they happened. */

@@ -19,6 +19,8 @@ export interface JourneySummary {
   map?: string;
   owners?: string[];
   startedAt: string;
+  /** From the engine database (Temporal's visibility store holds no names): absent until the journey first recorded its facts. */
+  company?: string;
 }
 
 /** A migration of journeys in flight to a published map version. */

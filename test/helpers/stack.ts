@@ -150,6 +150,7 @@ export class LocalStack {
       unsubscribeSecret: UNSUBSCRIBE_SECRET,
       inboundWebhookSecrets: this.options.inboundWebhookSecrets,
       tasks: new PgJourneyFacts(db),
+      companies: new PgJourneyFacts(db),
       mapReviewTasks: new PgMapReviewTasks(db),
       analytics: new JourneyAnalytics(db),
       bulkOperations: new BulkOperations(client, maps, catalog.team, TASK_QUEUE),

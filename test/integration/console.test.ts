@@ -154,7 +154,7 @@ test("a customer's timeline shows their events, who owns the moment, and links t
   await ui.close();
 });
 
-test('the journeys list shows ended journeys only when asked', async () => {
+test('the journeys list names each company, and shows ended journeys only when asked', async () => {
   expect((await stack.post('/v1/customers/ui-tt-2/cancel', { reason: 'signed by mistake' })).status).toBe(200);
   await eventually(async () => {
     // A cancellation ends the workflow: Temporal calls it completed.
@@ -166,6 +166,8 @@ test('the journeys list shows ended journeys only when asked', async () => {
   await page.check('#filter input[name="ended"]');
   await eventually(async () => expect(await listed()).toContain('ui-tt-2'));
   expect(await text('#journeys tr[data-id="ui-tt-2"]')).toContain('ended');
+  // Each row names the customer's company (from the engine database) above its id.
+  expect(await text('#journeys tr[data-id="ui-tt-2"] td')).toBe('ui-tt-2 Ltd\nui-tt-2');
   await shot('journeys');
   expect(problems).toEqual([]);
 });

@@ -52,6 +52,12 @@ test('with the database down the API answers 503 naming it, and the journey’s 
   expect((await stack.post('/v1/purchases', purchase)).status).toBe(201);
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   expect(await stack.catcher!.mailbox.list({ to: purchase.contact.email })).toEqual([]);
+  // The journeys list is Temporal's: it still answers, by customer id, without the companies the database holds.
+  await eventually(async () => {
+    const listed = await stack.get('/v1/journeys');
+    expect([listed.status, listed.body.journeys]).toEqual([200, [expect.objectContaining({ customerId: 'db-down', stage: 'onboarding' })]]);
+    expect(listed.body.journeys[0].company).toBeUndefined();
+  });
 
   await proxy.restore();
   await eventually(async () => expect((await stack.get('/readyz')).status).toBe(200), 30_000);

@@ -204,11 +204,13 @@ test('invalid bodies get 400 naming the field and the reason', async () => {
   }
 });
 
-test('ops find journeys by segment and stage through the search attributes', async () => {
+test('ops find journeys by segment and stage through the search attributes, named by their company', async () => {
   await stack.post('/v1/purchases', purchase('stark', { segment: 'enterprise-test' }));
   const listed = await eventually(async () => {
     const { body } = await stack.get('/v1/journeys?segment=enterprise-test&stage=onboarding');
     expect(body.journeys).toHaveLength(1);
+    // The company comes from the engine database, once the journey has recorded its first facts.
+    expect(body.journeys[0].company).toBe('stark Ltd');
     return body.journeys[0];
   });
   expect(listed).toMatchObject({ customerId: 'stark', stage: 'onboarding', atRisk: false, term: 1, map: 'default@1' });
