@@ -66,8 +66,13 @@ export const TEMPLATE_FAILED = 'TemplateFailed';
  * A template naming a variable this customer lacks fails for good, so the journey records it and moves on.
  */
 export function renderEmail(deps: ActivityDeps, template: string, customer: CustomerDetails, owner: Person, extra: object = {}) {
+  return renderTemplate(deps, template, { customer, contact: customer.contact, owner, ...extra });
+}
+
+/** Renders a template with exactly these variables (an email about no customer); a failure is for good, as above. */
+export function renderTemplate(deps: ActivityDeps, template: string, variables: object) {
   try {
-    return deps.templates.render(template, { customer, contact: customer.contact, owner, ...extra });
+    return deps.templates.render(template, variables);
   } catch (err) {
     throw ApplicationFailure.create({ type: TEMPLATE_FAILED, message: (err as Error).message, nonRetryable: true });
   }

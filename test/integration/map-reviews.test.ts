@@ -42,7 +42,7 @@ test('a map is refused with the field and the reason when its owner or review da
   expect([future.status, future.body.issues]).toEqual([400, [{ field: 'lastReviewed', message: 'must not be in the future' }]]);
 });
 
-test('the owner of a map last reviewed over a year ago finds a review task in their worklist, and completes it', async () => {
+test('the owner of a map last reviewed over a year ago finds a review task in their worklist and their inbox, and completes it', async () => {
   const map = { ...defaultMap, id: 'stale-map', name: 'Stale journey', owner: 'successManager', lastReviewed: dateOn(Date.now() - 400 * DAY_MS) };
   expect((await stack.post('/v1/maps', map)).status).toBe(201);
   expect((await stack.get('/v1/maps')).body.maps.find((m: { id: string }) => m.id === 'stale-map')).toMatchObject({ reviewOverdue: true });
@@ -54,6 +54,9 @@ test('the owner of a map last reviewed over a year ago finds a review task in th
     return open;
   });
   expect(task).toMatchObject({ kind: 'map-review', title: 'Review the journey map Stale journey', owner: { email: SAM }, mapVersion: 1, status: 'open' });
+  // The owner hears of it by email too, as of a journey's task: once.
+  const reviewMail = async () => (await stack.catcher!.mailbox.list({ to: SAM })).filter((mail) => mail.subject === 'Review the journey map Stale journey');
+  await eventually(async () => expect(await reviewMail()).toEqual([expect.objectContaining({ text: expect.stringContaining(`Task id: ${task.taskId}`) })]));
 
   const done = await stack.post(`/v1/tasks/${task.taskId}/complete`, { outcome: 'reviewed with the team', notes: 'v2 to follow' });
   expect([done.status, done.body]).toEqual([200, expect.objectContaining({ taskId: task.taskId, status: 'done', outcome: 'reviewed with the team', notes: 'v2 to follow' })]);
@@ -62,6 +65,7 @@ test('the owner of a map last reviewed over a year ago finds a review task in th
   expect(await reviewsOf('open')).toEqual([]);
   expect(await reviewsOf('done')).toEqual([expect.objectContaining({ taskId: task.taskId, completedAt: expect.any(String) })]);
   expect((await stack.post('/v1/tasks/map-review-stale-map-0123456789ab/complete', { outcome: 'done' })).status).toBe(404);
+  expect(await reviewMail()).toHaveLength(1);
 });
 
 test('journeys maps list shows each version\'s owner and last review; journeys list --all shows ended journeys and how they ended', async () => {
