@@ -82,7 +82,7 @@ describe("the owner's review task, by email over real SMTP", () => {
 
   const open = async (input: MapReviewTaskInput) => {
     const activities = createActivities(testActivityDeps(await testDatabase(), { smtpUrl: `smtp://127.0.0.1:${catcher.port}` }));
-    return env.run(activities.openMapReviewTask, input) as Promise<MapReviewTask>;
+    return env.run<[MapReviewTaskInput], MapReviewTask, typeof activities.openMapReviewTask>(activities.openMapReviewTask, input);
   };
   const reviewMail = async (mapId: string) => (await catcher.mailbox.list({ to: SAM })).filter((mail) => mail.text.includes(`(${mapId}, version`));
 
