@@ -49,6 +49,8 @@ export interface Experiment {
   id: string;
   name?: string;
   arms: { id: string; weight: number }[];
+  /** The milestone the experiment is meant to move: what the console compares its arms on first. */
+  milestone?: string;
 }
 
 /** One level of an escalation, `afterDays` after the miss: mark at risk, and give someone a task. */

@@ -130,7 +130,7 @@ export function checkReferences(map: JourneyMap, ctx: z.RefinementCtx): void {
       }
     });
   });
-  checkExperiments(map, ctx);
+  checkExperiments(map, milestoneIds, ctx);
   if (!stageIds.includes(map.renewal.nextTermStage)) {
     ctx.addIssue({
       code: 'custom',
@@ -140,12 +140,18 @@ export function checkReferences(map: JourneyMap, ctx: z.RefinementCtx): void {
   }
 }
 
-/** Experiment ids and arm ids are unique; an audience names an experiment of the map and arms it has. */
-function checkExperiments(map: JourneyMap, ctx: z.RefinementCtx): void {
+/**
+ * Experiment ids and arm ids are unique, and the milestone an experiment is meant to move is one of the map's;
+ * an audience names an experiment of the map and arms it has.
+ */
+function checkExperiments(map: JourneyMap, milestoneIds: Set<string>, ctx: z.RefinementCtx): void {
   const ids = new Set<string>();
   map.experiments.forEach((experiment, e) => {
     if (ids.has(experiment.id)) ctx.addIssue({ code: 'custom', path: ['experiments', e, 'id'], message: `duplicate experiment id "${experiment.id}"` });
     ids.add(experiment.id);
+    if (experiment.milestone !== undefined && !milestoneIds.has(experiment.milestone)) {
+      ctx.addIssue({ code: 'custom', path: ['experiments', e, 'milestone'], message: `unknown milestone "${experiment.milestone}" (milestones: ${[...milestoneIds].join(', ')})` });
+    }
     const arms = new Set<string>();
     experiment.arms.forEach((arm, a) => {
       if (arms.has(arm.id)) ctx.addIssue({ code: 'custom', path: ['experiments', e, 'arms', a, 'id'], message: `duplicate arm id "${arm.id}"` });

@@ -74,6 +74,8 @@ export const experimentSchema = z.strictObject({
   id,
   name: z.string().min(1).optional(),
   arms: z.array(z.strictObject({ id, weight: z.number().int().min(1).max(1_000_000) })).min(2, 'an experiment needs at least two arms'),
+  /** The milestone it is meant to move (a milestone of the map): what its arms are compared on first. */
+  milestone: id.optional(),
 });
 
 /**

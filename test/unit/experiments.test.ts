@@ -61,7 +61,7 @@ test('a touchpoint for one arm is skipped, with the reason, for customers in ano
   expect(assigned.map((f) => [f.key, f.subject, f.detail])).toEqual([['journey-x/run-1/experiment.assigned/onboarding-training', 'onboarding-training', { arm: 'training' }]]);
 });
 
-test('a map names only experiments and arms it has, each once, with two arms at least', () => {
+test('a map names only experiments, arms and milestones it has, each experiment and arm once, with two arms at least', () => {
   const map = experimentMap();
   const issues = (raw: unknown) => {
     const parsed = journeyMapSchema.safeParse(raw);
@@ -81,6 +81,9 @@ test('a map names only experiments and arms it has, each once, with two arms at 
   expect(issues({ ...map, experiments: [trainingTest, { ...trainingTest, arms: [{ id: 'a', weight: 1 }, { id: 'a', weight: 0 }] }] })).toEqual(
     expect.arrayContaining(['experiments.1.arms.1.weight: Too small: expected number to be >=1']),
   );
+  // The milestone an experiment is meant to move is one of the map's.
+  expect(issues({ ...map, experiments: [{ ...trainingTest, milestone: 'first-login' }] })).toEqual([]);
+  expect(issues({ ...map, experiments: [{ ...trainingTest, milestone: 'first-logn' }] })).toEqual([expect.stringMatching(/^experiments\.0\.milestone: unknown milestone "first-logn" \(milestones: first-login, /)]);
   // A map pinned before experiments reads as one without any.
   const { experiments: _none, ...pinned } = defaultMap;
   expect(readPinnedMap(pinned).experiments).toEqual([]);

@@ -82,10 +82,16 @@ function showExperimentPicker(shown) {
     <div class="chart"><canvas id="experiment-chart"></canvas></div>
     <div id="experiment-figures"></div>`;
   const form = document.getElementById('experiment-form');
-  for (const [name, value] of Object.entries(before)) {
-    if ([...form.elements[name].options].some((option) => option.value === value)) form.elements[name].value = value;
-  }
-  form.addEventListener('change', () => drawExperiment(shown, form));
+  const offers = (name, value) => [...form.elements[name].options].some((option) => option.value === value);
+  // First the milestone the experiment is meant to move (the map names it), else the map's first one.
+  const target = () => experiments.find((e) => e.id === form.elements.experiment.value)?.milestone;
+  const aimAtTarget = () => { if (offers('milestone', target())) form.elements.milestone.value = target(); };
+  aimAtTarget();
+  for (const [name, value] of Object.entries(before)) if (offers(name, value)) form.elements[name].value = value;
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'experiment') aimAtTarget();
+    drawExperiment(shown, form);
+  });
   return drawExperiment(shown, form);
 }
 
